@@ -1,0 +1,122 @@
+//! Command-line arguments (clap derive). Resolution of defaults that depend on the environment
+//! happens in `cmd`, not here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::i18n::Lang;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "regdoctor",
+    version,
+    about = "A doctor for container registries: why `docker pull`, `push` or `login` fails, and what to change",
+    long_about = None,
+    after_help = "Examples:\n  regdoctor check registry.example.com:5000\n  regdoctor check registry.cn-hangzhou.aliyuncs.com/myns/app:1.0 --json\n  docker pull nginx 2>&1 | regdoctor explain\n  regdoctor explain --file ci.log --lang zh\n  regdoctor rules RD-TLS-001\n\nExit codes: 0 nothing wrong, 1 problems found, 2 usage or internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print the report as JSON (same as --format json)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Output format
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// Language of the report [default: from LC_ALL / LC_MESSAGES / LANG]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    /// Never use colour (NO_COLOR is honoured too)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More detail in the human report (secrets stay redacted)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Extra rule packs (*.toml) to load, after the built-in ones and the user's config dir
+    #[arg(long = "rules", global = true, value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Diagnose a registry or image reference with live checks
+    #[command(after_help = "Examples:\n  regdoctor check                              # Docker Hub\n  regdoctor check nginx:1.25\n  regdoctor check https://registry.example.com/v2/\n  regdoctor check 127.0.0.1:5000 --only dns,tcp,tls\n  regdoctor check harbor.corp:8443/proj/app:1.0 --certs-dir ./certs.d --json\n  regdoctor check reg.example:443 --resolve reg.example:443:10.0.0.5")]
+    Check(CheckArgs),
+    /// Explain a pasted error, or a whole CI log, and rank the likely causes
+    #[command(after_help = "Examples:\n  regdoctor explain \"x509: certificate signed by unknown authority\"\n  docker push reg.example/app:1 2>&1 | regdoctor explain\n  regdoctor explain --file build.log --json\n  regdoctor explain RD-TLS-001          # the full text of a rule")]
+    Explain(ExplainArgs),
+    /// List the rules, or show one rule in full
+    Rules(RulesArgs),
+    /// List the checks `check` can run
+    Checks,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Registry (host, host:port, https://host/v2/) or image reference (host/ns/repo:tag,
+    /// nginx, ...). Default: Docker Hub
+    pub target: Option<String>,
+    /// Deadline for the whole run, in seconds
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Run only these checks (and what they need), comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub only: Vec<String>,
+    /// Do not run these checks (nor what needs them), comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub skip: Vec<String>,
+    /// Use this address for host:port instead of DNS, as curl's --resolve
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// Ask this DNS server (ip or ip:port) instead of those in resolv.conf
+    #[arg(long, value_name = "ADDR")]
+    pub nameserver: Vec<String>,
+    /// Docker client config directory [default: $DOCKER_CONFIG or ~/.docker]
+    #[arg(long, value_name = "DIR")]
+    pub docker_config: Option<PathBuf>,
+    /// Docker daemon config file [default: /etc/docker/daemon.json]
+    #[arg(long, value_name = "FILE")]
+    pub daemon_config: Option<PathBuf>,
+    /// Docker's per-registry certificate directory [default: /etc/docker/certs.d]
+    #[arg(long, value_name = "DIR")]
+    pub certs_dir: Option<PathBuf>,
+    /// Hosts file [default: /etc/hosts]
+    #[arg(long, value_name = "FILE")]
+    pub hosts_file: Option<PathBuf>,
+    /// The docker service's systemd drop-in directory
+    /// [default: /etc/systemd/system/docker.service.d]
+    #[arg(long, value_name = "DIR")]
+    pub systemd_dir: Option<PathBuf>,
+    /// Resolver configuration [default: /etc/resolv.conf]
+    #[arg(long, value_name = "FILE")]
+    pub resolv_conf: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error text (or a rule code such as RD-TLS-001). Reads stdin when absent
+    pub text: Vec<String>,
+    /// Read the text from this file (a CI log of any size)
+    #[arg(long, short, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Show this rule in full (e.g. RD-TLS-001)
+    pub code: Option<String>,
+}

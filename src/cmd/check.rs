@@ -1,0 +1,195 @@
+//! `regdoctor check`: target → checks → findings → report.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::{Session, UsageError};
+use crate::cli::CheckArgs;
+use crate::config::{daemon_json, systemd};
+use crate::net::go_proxy::ProxyEnv;
+use crate::probe::proxy::ProxySettings;
+use crate::probe::{engine, Board, CheckOptions, Ctx};
+use crate::report::{Report, TargetInfo};
+use crate::rules::diagnose;
+use crate::target::{self, Scheme};
+
+pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
+    let input = args.target.clone().unwrap_or_default();
+    let target = target::parse_target(&input)
+        .map_err(|e| UsageError(format!("invalid target {input:?}: {e}")))?;
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+        return Err(UsageError("--timeout must be a number of seconds between 0 and 3600".into()).into());
+    }
+    let opts = options(session, &args)?;
+    let plan = engine::plan(&args.only, &args.skip).map_err(|e| UsageError(e.to_string()))?;
+
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(args.timeout);
+    let ctx = Arc::new(Ctx {
+        target: target.clone(),
+        opts,
+        board: Board::default(),
+    });
+    if session.progress {
+        eprint!("regdoctor: checking {}…", target.registry.host_port());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(engine::run(ctx.clone(), plan, deadline));
+    // A getaddrinfo thread stuck on a dead DNS server must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(50));
+    if session.progress {
+        eprint!("\r\x1b[K");
+    }
+
+    let mut report = Report::new("check", session.lang);
+    report.target = Some(TargetInfo {
+        input,
+        registry: target.registry.host_port(),
+        dial_host: target.registry.dial_host().to_string(),
+        port: target.registry.port_or_default(&Scheme::Https),
+        docker_hub: target.registry.docker_hub,
+        repository: target.image.as_ref().map(|i| i.repository.clone()),
+        reference: target.image.as_ref().map(|_| target.reference()),
+    });
+    report.findings = diagnose::from_observations(&session.rules, session.lang, &result.observations);
+    report.checks = result.outcomes;
+    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let report = report.finish();
+    super::emit(session, &report)
+}
+
+fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
+    let daemon_config_path = args
+        .daemon_config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/etc/docker/daemon.json"));
+    // Issue-level checks of daemon.json itself come from the daemon-config check; here only
+    // what the network checks need. A broken file means the daemon's defaults.
+    let daemon = daemon_json::read(&daemon_config_path).ok().flatten().unwrap_or_default();
+    let systemd_dir = args
+        .systemd_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/etc/systemd/system/docker.service.d"));
+    let (daemon_proxy, proxy_config_problems) = daemon_proxy(&daemon, &daemon_config_path, &systemd_dir);
+    let shell_proxy = ProxySettings {
+        env: ProxyEnv::from_lookup(|k| session.env.get(k)),
+        source: "this shell's environment".into(),
+    };
+    let insecure_registries = daemon.insecure_registries;
+    Ok(CheckOptions {
+        daemon_proxy,
+        shell_proxy,
+        proxy_config_problems,
+        resolve: args
+            .resolve
+            .iter()
+            .map(|r| parse_resolve(r))
+            .collect::<Result<_, _>>()?,
+        nameservers: args
+            .nameserver
+            .iter()
+            .map(|n| parse_nameserver(n))
+            .collect::<Result<_, _>>()?,
+        hosts_file: args.hosts_file.clone().unwrap_or_else(|| PathBuf::from("/etc/hosts")),
+        resolv_conf: args
+            .resolv_conf
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/resolv.conf")),
+        certs_dir: args
+            .certs_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/docker/certs.d")),
+        insecure_registries,
+        daemon_config_path,
+    })
+}
+
+/// The proxy environment dockerd runs with: systemd drop-in `Environment=` lines, overridden by
+/// daemon.json `proxies` (moby's configureProxyEnv overwrites both spellings at start-up).
+fn daemon_proxy(
+    daemon: &daemon_json::DaemonConfig,
+    daemon_path: &std::path::Path,
+    systemd_dir: &std::path::Path,
+) -> (ProxySettings, Vec<String>) {
+    let dropins = systemd::read_dir(systemd_dir);
+    let mut sources = Vec::new();
+    let from_dropin = |names: &[&str]| -> Option<String> {
+        names.iter().find_map(|n| dropins.get(n).map(|(_, v, _)| v.clone()).filter(|v| !v.is_empty()))
+    };
+    let mut env = ProxyEnv {
+        http_proxy: from_dropin(&["HTTP_PROXY", "http_proxy"]),
+        https_proxy: from_dropin(&["HTTPS_PROXY", "https_proxy"]),
+        no_proxy: from_dropin(&["NO_PROXY", "no_proxy"]),
+        cgi: false,
+    };
+    if env != ProxyEnv::default() {
+        sources.push(format!("{}/*.conf", systemd_dir.display()));
+    }
+    let p = &daemon.proxies;
+    if p.http_proxy.is_some() || p.https_proxy.is_some() || p.no_proxy.is_some() {
+        sources.push(format!("{} \"proxies\"", daemon_path.display()));
+        if p.http_proxy.is_some() {
+            env.http_proxy = p.http_proxy.clone();
+        }
+        if p.https_proxy.is_some() {
+            env.https_proxy = p.https_proxy.clone();
+        }
+        if p.no_proxy.is_some() {
+            env.no_proxy = p.no_proxy.clone();
+        }
+    }
+    let source = if sources.is_empty() {
+        "no daemon proxy configured (the daemon does not inherit your shell's variables)".to_string()
+    } else {
+        sources.join(" + ")
+    };
+    (ProxySettings { env, source }, dropins.problems)
+}
+
+/// curl's `host:port:addr` (an IPv6 address may be bracketed).
+fn parse_resolve(s: &str) -> Result<(String, u16, IpAddr), UsageError> {
+    let bad = || UsageError(format!("--resolve {s:?}: expected HOST:PORT:ADDRESS, e.g. reg.example:443:10.0.0.5"));
+    let (host, rest) = s.split_once(':').ok_or_else(bad)?;
+    let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let addr: IpAddr = addr.trim_matches(['[', ']']).parse().map_err(|_| bad())?;
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((host.to_ascii_lowercase(), port, addr))
+}
+
+fn parse_nameserver(s: &str) -> Result<SocketAddr, UsageError> {
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    s.trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| UsageError(format!("--nameserver {s:?}: expected an IP address, optionally with :port")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_and_nameserver_syntax() {
+        let (h, p, a) = parse_resolve("Reg.Example:443:10.0.0.5").unwrap();
+        assert_eq!((h.as_str(), p, a.to_string().as_str()), ("reg.example", 443, "10.0.0.5"));
+        assert!(parse_resolve("reg:443:[::1]").is_ok());
+        assert!(parse_resolve("reg:443").is_err());
+        assert!(parse_resolve("reg:x:1.2.3.4").is_err());
+        assert_eq!(parse_nameserver("127.0.0.1:5353").unwrap().port(), 5353);
+        assert_eq!(parse_nameserver("127.0.0.1").unwrap().port(), 53);
+        assert!(parse_nameserver("dns.example").is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! Dispatch: the only place that picks a renderer, a language and a writer.
+
+pub mod check;
+pub mod explain;
+pub mod rules;
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context, Result};
+
+use crate::cli::{Cli, Command, Format};
+use crate::env::Env;
+use crate::i18n::Lang;
+use crate::render::{self, RenderOptions};
+use crate::report::Report;
+use crate::rules::RuleSet;
+
+/// Everything a command needs from the outside world, resolved once.
+pub struct Session {
+    pub env: Env,
+    pub lang: Lang,
+    pub format: Format,
+    pub render: RenderOptions,
+    pub rules: RuleSet,
+    /// A progress line is shown on stderr only when stderr is a terminal.
+    pub progress: bool,
+}
+
+/// Run the command; the returned value is the process exit code.
+pub fn run(cli: Cli, env: Env) -> Result<u8> {
+    let lang = cli
+        .global
+        .lang
+        .unwrap_or_else(|| Lang::from_locale(|k| env.get(k)));
+    let format = match (cli.global.json, cli.global.format) {
+        (true, _) => Format::Json,
+        (false, Some(f)) => f,
+        (false, None) => Format::Human,
+    };
+    let stdout_tty = std::io::stdout().is_terminal();
+    let color = stdout_tty && !cli.global.no_color && !env.no_color() && format == Format::Human;
+    colored::control::set_override(color);
+    let mut dirs = Vec::new();
+    let user_rules = env.config_home().join("regdoctor/rules");
+    if user_rules.is_dir() {
+        dirs.push(user_rules);
+    }
+    dirs.extend(cli.global.rules_dirs.iter().cloned());
+    let rules = RuleSet::load(&dirs).context("cannot load the rule packs")?;
+    let session = Session {
+        env,
+        lang,
+        format,
+        render: RenderOptions {
+            color,
+            unicode: stdout_tty,
+            verbose: cli.global.verbose,
+            width: None,
+        },
+        rules,
+        progress: std::io::stderr().is_terminal() && format == Format::Human,
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&session, args),
+        Command::Explain(args) => explain::run(&session, args),
+        Command::Rules(args) => rules::run(&session, args),
+        Command::Checks => rules::list_checks(&session),
+    }
+}
+
+/// Render to stdout, then return the report's exit code.
+pub fn emit(session: &Session, report: &Report) -> Result<u8> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    render::render(report, session.format, &session.render, &mut out)
+        .and_then(|()| out.flush())
+        .or_else(ignore_broken_pipe)
+        .context("cannot write the report")?;
+    Ok(report.exit_code())
+}
+
+/// `regdoctor ... | head` closing the pipe early is not an error worth a message.
+pub fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// A usage error found after clap (a bad target, a bad --resolve): exit 2 with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);

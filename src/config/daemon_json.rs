@@ -1,0 +1,106 @@
+//! `/etc/docker/daemon.json`, the settings of the Docker daemon that change how it talks to
+//! registries. Missing is normal (defaults apply); malformed is reported with line and column.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DaemonConfig {
+    pub insecure_registries: Vec<String>,
+    pub registry_mirrors: Vec<String>,
+    /// `proxies` (Engine 23.0+): overrides the daemon's proxy environment at start-up.
+    pub proxies: DaemonProxies,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DaemonProxies {
+    pub http_proxy: Option<String>,
+    pub https_proxy: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DaemonConfigError {
+    #[error("{path}: {message}")]
+    Unreadable { path: String, message: String },
+    #[error("{path}: invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: the top level must be a JSON object")]
+    NotAnObject { path: String },
+}
+
+/// `Ok(None)` when the file does not exist: the daemon then runs with its defaults.
+pub fn read(path: &Path) -> Result<Option<DaemonConfig>, DaemonConfigError> {
+    let p = path.display().to_string();
+    let text = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(DaemonConfigError::Unreadable {
+                path: p,
+                message: e.to_string(),
+            });
+        }
+    };
+    let value: Value = serde_json::from_slice(&text).map_err(|e| DaemonConfigError::Json {
+        path: p.clone(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let Value::Object(map) = value else {
+        return Err(DaemonConfigError::NotAnObject { path: p });
+    };
+    let strings = |key: &str| -> Vec<String> {
+        match map.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let proxy = |key: &str| -> Option<String> {
+        map.get("proxies")
+            .and_then(|p| p.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    Ok(Some(DaemonConfig {
+        insecure_registries: strings("insecure-registries"),
+        registry_mirrors: strings("registry-mirrors"),
+        proxies: DaemonProxies {
+            http_proxy: proxy("http-proxy"),
+            https_proxy: proxy("https-proxy"),
+            no_proxy: proxy("no-proxy"),
+        },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lists_and_reports_json_errors_with_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("daemon.json");
+        std::fs::write(&p, r#"{"insecure-registries": ["r.example:5000", "10.0.0.0/8"]}"#).unwrap();
+        let c = read(&p).unwrap().unwrap();
+        assert_eq!(c.insecure_registries, vec!["r.example:5000", "10.0.0.0/8"]);
+        std::fs::write(&p, "{\n  \"registry-mirrors\": [\"https://m\",]\n}").unwrap();
+        match read(&p) {
+            Err(DaemonConfigError::Json { line, .. }) => assert_eq!(line, 2),
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(&p, "[]").unwrap();
+        assert!(matches!(read(&p), Err(DaemonConfigError::NotAnObject { .. })));
+        assert_eq!(read(&dir.path().join("missing.json")), Ok(None));
+    }
+}

@@ -1,0 +1,4 @@
+//! Typed readers for the client machine's own configuration files.
+
+pub mod daemon_json;
+pub mod systemd;

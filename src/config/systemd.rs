@@ -1,0 +1,118 @@
+//! `Environment=` settings of the docker service's systemd drop-ins, read the way systemd
+//! reads them, because that is where most daemons get their proxy variables.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DropInEnv {
+    /// (name, value, file it came from), later files and lines overriding earlier ones.
+    pub vars: Vec<(String, String, PathBuf)>,
+    /// Lines systemd would ignore or misread, with the reason.
+    pub problems: Vec<String>,
+}
+
+impl DropInEnv {
+    pub fn get(&self, name: &str) -> Option<&(String, String, PathBuf)> {
+        self.vars.iter().rev().find(|(n, _, _)| n == name)
+    }
+}
+
+/// Read every `*.conf` in `dir` (e.g. /etc/systemd/system/docker.service.d), in name order as
+/// systemd does.
+pub fn read_dir(dir: &Path) -> DropInEnv {
+    let mut out = DropInEnv::default();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    files.sort();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            out.problems.push(format!("{}: cannot be read", file.display()));
+            continue;
+        };
+        parse(&text, &file, &mut out);
+    }
+    out
+}
+
+fn parse(text: &str, file: &Path, out: &mut DropInEnv) {
+    let mut section: Option<String> = None;
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line.starts_with('[') {
+            section = Some(line.trim_matches(['[', ']']).to_string());
+            continue;
+        }
+        let Some(value) = line.strip_prefix("Environment=") else { continue };
+        let at = format!("{}:{}", file.display(), n + 1);
+        if section.as_deref() != Some("Service") {
+            out.problems.push(format!("{at}: Environment= outside a [Service] section is ignored by systemd"));
+            continue;
+        }
+        if value.contains(['“', '”', '„', '‘', '’']) {
+            out.problems.push(format!("{at}: typographic quotes (“ ”) are not quotes to systemd; use plain \" quotes"));
+        }
+        for assignment in split_assignments(value) {
+            match assignment.split_once('=') {
+                Some((k, v)) if !k.is_empty() => {
+                    if v.contains('%') && !v.contains("%%") {
+                        out.problems.push(format!("{at}: `%` in {k} is a systemd specifier; write `%%` for a literal percent sign"));
+                    }
+                    out.vars.push((k.to_string(), v.replace("%%", "%"), file.to_path_buf()));
+                }
+                _ => out.problems.push(format!("{at}: {assignment:?} is not NAME=value")),
+            }
+        }
+    }
+}
+
+/// systemd's `Environment=` takes space-separated assignments, each optionally in double quotes.
+fn split_assignments(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in value.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' | '\t' if !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_drop_ins_like_systemd() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("http-proxy.conf"),
+            "[Service]\nEnvironment=\"HTTP_PROXY=http://p:3128\" \"NO_PROXY=localhost,.corp\"\nEnvironment=HTTPS_PROXY=http://p:3128\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("z-bad.conf"), "Environment=HTTPS_PROXY=http://q:1\n[Service]\nEnvironment=“HTTP_PROXY=x”\n").unwrap();
+        let env = read_dir(dir.path());
+        assert_eq!(env.get("HTTPS_PROXY").unwrap().1, "http://p:3128");
+        assert_eq!(env.get("NO_PROXY").unwrap().1, "localhost,.corp");
+        assert_eq!(env.problems.len(), 2, "{:?}", env.problems);
+        assert!(env.problems[0].contains("[Service]"));
+        assert!(env.problems[1].contains("typographic"));
+    }
+}

@@ -1,0 +1,193 @@
+//! What a pasted error tells besides its cause: which registry, repository, tag, token realm,
+//! HTTP status and client. Shown to the user and used to fill the fixes' placeholders.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::target;
+
+#[derive(Default)]
+pub struct Extractor {
+    found: BTreeMap<String, String>,
+}
+
+struct Patterns {
+    v2_url: Regex,
+    lookup: Regex,
+    image: Regex,
+    realm: Regex,
+    scope: Regex,
+    status: Regex,
+    timestamp: Regex,
+    clients: Vec<(Regex, &'static str)>,
+}
+
+fn patterns() -> Option<&'static Patterns> {
+    static P: OnceLock<Option<Patterns>> = OnceLock::new();
+    P.get_or_init(|| {
+        let re = |s: &str| Regex::new(s).ok();
+        let clients: &[(&str, &str)] = &[
+            (r"(?i)Failed to pull image|ErrImagePull|ImagePullBackOff|kubelet", "kubelet"),
+            (r"(?i)\bfailed to solve\b|\bbuildkit\b|\bbuildx\b", "buildkit"),
+            (r"(?i)\bctr: |\bcrictl\b|containerd", "containerd"),
+            (r"(?i)\bskopeo\b", "skopeo"),
+            (r"(?i)\bpodman\b|\bbuildah\b|initializing source|trying to reuse blob", "podman"),
+            (r"(?i)Error response from daemon", "docker"),
+            (r"(?i)\bdocker\b", "docker"),
+        ];
+        Some(Patterns {
+            v2_url: re(r#"(?i)https?://([a-z0-9.\-]+(?::\d{1,5})?|\[[0-9a-f:]+\](?::\d{1,5})?)/v[12]/([a-z0-9._/\-]*?)(?:/(?:manifests|blobs|tags)/([^\s"'/?]+))?(?:[\s"'?]|$)"#)?,
+            lookup: re(r"(?i)\blookup ([a-z0-9.\-]+\.[a-z]{2,})(?: on [0-9.:\[\]a-f]+)?: ")?,
+            image: re(r#"(?i)(?:pull(?:ing)? (?:access denied for|image)|failed to resolve reference|image|reference|repository)\s*[:=]?\s*"?([a-z0-9.\-]+(?::\d{1,5})?/[a-z0-9._/\-]+(?::[\w][\w.\-]{0,127})?(?:@sha256:[a-f0-9]{64})?)"?"#)?,
+            realm: re(r#"(?i)(https?://[^\s"'?/]+[^\s"'?]*)\?[^\s"']*(?:scope|service)=[^\s"']*"#)?,
+            scope: re(r"repository:([a-z0-9._/\-]+(?::\d+)?[a-z0-9._/\-]*):([a-z*,]+)")?,
+            status: re(r"(?i)(?:status(?: code)?:? |\bHTTP/[\d.]+ |failed with status: )(\d{3})\b|\b(\d{3}) (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Request Entity Too Large|Proxy Authentication Required)")?,
+            timestamp: re(r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+Z?\]?|\d{2}:\d{2}:\d{2}(?:\.\d+)?|#\d+ [\d.]+)\s*")?,
+            clients: clients.iter().filter_map(|(r, n)| Regex::new(r).ok().map(|r| (r, *n))).collect(),
+        })
+    })
+    .as_ref()
+}
+
+impl Extractor {
+    /// Learn from one matched line. The first value found for a field wins: in a log the
+    /// first error names the operation that failed.
+    pub fn scan(&mut self, line: &str) {
+        let Some(p) = patterns() else { return };
+        let mut put = |k: &str, v: &str| {
+            if !v.is_empty() {
+                self.found.entry(k.to_string()).or_insert_with(|| v.to_string());
+            }
+        };
+        if let Some(c) = p.realm.captures(line) {
+            if let Ok(url) = url::Url::parse(&c[1]) {
+                put("realm", &format!("{}://{}{}", url.scheme(), url.authority(), url.path()));
+                if let Some(h) = url.host_str() {
+                    put("realm_host", h);
+                }
+            }
+        }
+        if let Some(c) = p.v2_url.captures(line) {
+            put("registry", &c[1].to_ascii_lowercase());
+            if let Some(repo) = c.get(2).map(|m| m.as_str().trim_end_matches('/')) {
+                put("repository", repo);
+            }
+            if let Some(tag) = c.get(3) {
+                put("tag", tag.as_str());
+            }
+        }
+        if let Some(c) = p.lookup.captures(line) {
+            put("registry", &c[1].to_ascii_lowercase());
+        }
+        if let Some(c) = p.image.captures(line) {
+            if let Ok(t) = target::parse_target(&c[1]) {
+                put("registry", &t.registry.host_port());
+                if let Some(img) = &t.image {
+                    put("image", &t.reference());
+                    put("repository", &img.repository);
+                    if let Some(tag) = &img.tag {
+                        put("tag", tag);
+                    }
+                }
+            }
+        }
+        if let Some(c) = p.scope.captures(line) {
+            put("scope", &c[0]);
+            put("repository", &c[1]);
+        }
+        if let Some(c) = p.status.captures(line) {
+            if let Some(m) = c.get(1).or_else(|| c.get(2)) {
+                put("http_status", m.as_str());
+            }
+        }
+        if !self.found.contains_key("client") {
+            if let Some((_, name)) = p.clients.iter().find(|(re, _)| re.is_match(line)) {
+                self.found.insert("client".into(), (*name).into());
+            }
+        }
+    }
+
+    pub fn finish(self) -> BTreeMap<String, String> {
+        self.found
+    }
+}
+
+/// The placeholder values for fixes (`{registry}`, `{host}`, `{port}`, ...).
+pub fn fix_vars(found: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut vars = found.clone();
+    if let Some(reg) = found.get("registry") {
+        let (host, port) = match reg.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.ends_with(':') => (h, Some(p)),
+            _ => (reg.as_str(), None),
+        };
+        vars.insert("host".into(), host.to_string());
+        if let Some(p) = port {
+            vars.insert("port".into(), p.to_string());
+        }
+    }
+    vars
+}
+
+/// A line without its leading timestamp or build-step prefix, to group repeats of one error.
+pub fn without_timestamp(line: &str) -> String {
+    match patterns() {
+        Some(p) => p.timestamp.replace(line, "").into_owned(),
+        None => line.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(lines: &[&str]) -> BTreeMap<String, String> {
+        let mut e = Extractor::default();
+        for l in lines {
+            e.scan(l);
+        }
+        e.finish()
+    }
+
+    #[test]
+    fn finds_registry_realm_scope_and_status() {
+        let got = scan(&[
+            "Error trying to reuse blob sha256:abc at destination: Get https://dockerauth.cn-hangzhou.aliyuncs.com/auth?account=bob&scope=repository%3Ans%2Fapp%3Apull%2Cpush&service=registry.aliyuncs.com%3Acn-hangzhou%3A26842: unexpected EOF",
+        ]);
+        assert_eq!(got["realm_host"], "dockerauth.cn-hangzhou.aliyuncs.com");
+        assert_eq!(got["realm"], "https://dockerauth.cn-hangzhou.aliyuncs.com/auth");
+
+        let got = scan(&["Error response from daemon: Get \"https://registry.example.com:5000/v2/\": x509: certificate signed by unknown authority"]);
+        assert_eq!(got["registry"], "registry.example.com:5000");
+        assert_eq!(got["client"], "docker");
+
+        let got = scan(&["Error response from daemon: pull access denied for registry.cn-hangzhou.aliyuncs.com/library/node, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"]);
+        assert_eq!(got["registry"], "registry.cn-hangzhou.aliyuncs.com");
+        assert_eq!(got["repository"], "library/node");
+
+        let got = scan(&["Error response from daemon: login attempt to https://r.example/v2/ failed with status: 401 Unauthorized"]);
+        assert_eq!(got["http_status"], "401");
+        assert_eq!(got["registry"], "r.example");
+
+        let got = scan(&["dial tcp: lookup swr.cn-north-4.myhuaweicloud.com on 10.0.0.2:53: no such host"]);
+        assert_eq!(got["registry"], "swr.cn-north-4.myhuaweicloud.com");
+    }
+
+    #[test]
+    fn timestamps_do_not_make_repeats_distinct() {
+        assert_eq!(
+            without_timestamp("2024-05-01T10:00:00.123Z error: x"),
+            without_timestamp("2024-05-01T10:00:05.999Z error: x")
+        );
+    }
+
+    #[test]
+    fn fix_vars_split_host_and_port() {
+        let mut f = BTreeMap::new();
+        f.insert("registry".to_string(), "r.example:5000".to_string());
+        let v = fix_vars(&f);
+        assert_eq!(v["host"], "r.example");
+        assert_eq!(v["port"], "5000");
+    }
+}

@@ -1,0 +1,164 @@
+//! `explain`: stream text, find every line a rule recognises, group repeats, rank the causes.
+
+pub mod extract;
+pub mod lines;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+
+use crate::i18n::Lang;
+use crate::report::{Finding, MatchedLine};
+use crate::rules::diagnose;
+use crate::rules::matcher::Matcher;
+use crate::rules::RuleSet;
+
+/// How many example lines each finding keeps; repeats of the same text are counted, not kept.
+const EXAMPLES_PER_RULE: usize = 3;
+
+pub struct Explained {
+    pub findings: Vec<Finding>,
+    pub extracted: BTreeMap<String, String>,
+    pub lines_read: u64,
+}
+
+#[derive(Default)]
+struct Hits {
+    /// Lines where this rule was the most specific match.
+    primary: u64,
+    /// Lines where a more specific rule matched as well.
+    secondary: u64,
+    first_line: u64,
+    examples: Vec<MatchedLine>,
+}
+
+/// Read all of `input` (any size: memory is bounded by the line cap, not the input) and rank
+/// the rules that match.
+pub fn explain(
+    rules: &RuleSet,
+    matcher: &Matcher,
+    input: impl Read,
+    lang: Lang,
+) -> std::io::Result<Explained> {
+    let mut hits: HashMap<usize, Hits> = HashMap::new();
+    let mut extractor = extract::Extractor::default();
+    let mut matched = Vec::new();
+    let mut reader = lines::BoundedLines::new(input);
+    let mut lines_read = 0u64;
+    while let Some(line) = reader.next_line()? {
+        lines_read += 1;
+        matcher.match_line(line, &mut matched);
+        if matched.is_empty() {
+            continue;
+        }
+        extractor.scan(line);
+        let best = matched
+            .iter()
+            .copied()
+            .max_by_key(|&i| rules.rules()[i].priority)
+            .unwrap_or(matched[0]);
+        for &i in &matched {
+            let h = hits.entry(i).or_default();
+            if h.primary + h.secondary == 0 {
+                h.first_line = lines_read;
+            }
+            if i == best || rules.rules()[i].priority == rules.rules()[best].priority {
+                h.primary += 1;
+            } else {
+                h.secondary += 1;
+            }
+            record_example(h, lines_read, line);
+        }
+    }
+
+    let extracted = extractor.finish();
+    let vars = extract::fix_vars(&extracted);
+    let mut scored: Vec<(u32, u64, Finding)> = hits
+        .into_iter()
+        .map(|(i, h)| {
+            let rule = &rules.rules()[i];
+            let mut f = diagnose::finding(rule, lang, &vars);
+            let score = score(rule.priority, h.primary, h.secondary);
+            f.score = Some(score);
+            f.lines = h.examples;
+            (score, h.first_line, f)
+        })
+        .collect();
+    // Highest score first; on a tie the lower layer (category order), then the earlier line:
+    // in a log the first error is usually the cause of the ones after it.
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(a.2.category.cmp(&b.2.category))
+            .then(a.1.cmp(&b.1))
+    });
+    Ok(Explained {
+        findings: scored.into_iter().map(|(_, _, f)| f).collect(),
+        extracted,
+        lines_read,
+    })
+}
+
+/// Priority dominates (the specific beats the generic); how often a rule matched adds a little,
+/// on a log scale so that one noisy retry loop cannot outvote a rarer, more specific line. A rule
+/// that only ever matched beside a more specific one is demoted.
+fn score(priority: u8, primary: u64, secondary: u64) -> u32 {
+    let base = u32::from(priority) * 100;
+    let count = primary.max(1);
+    let frequency = (64 - count.leading_zeros()) * 5; // ~5 points per doubling
+    if primary == 0 && secondary > 0 {
+        base / 2 + frequency
+    } else {
+        base + frequency
+    }
+}
+
+fn record_example(h: &mut Hits, line_no: u64, line: &str) {
+    let text = shorten(line.trim());
+    let key = extract::without_timestamp(&text);
+    if let Some(ex) = h
+        .examples
+        .iter_mut()
+        .find(|e| extract::without_timestamp(&e.text) == key)
+    {
+        ex.repeats += 1;
+    } else if h.examples.len() < EXAMPLES_PER_RULE {
+        h.examples.push(MatchedLine {
+            line: line_no,
+            text,
+            repeats: 0,
+        });
+    }
+}
+
+/// Keep report lines readable: a 10 KB minified log line is cut, on a character boundary.
+fn shorten(line: &str) -> String {
+    const MAX: usize = 400;
+    if line.len() <= MAX {
+        return line.to_string();
+    }
+    let mut end = MAX;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &line[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specific_priority_beats_frequency() {
+        // One line of a priority-60 rule beats a thousand of a priority-30 one.
+        assert!(score(60, 1, 0) > score(30, 1000, 0));
+        assert!(score(50, 8, 0) > score(50, 1, 0));
+        assert!(score(50, 0, 3) < score(50, 1, 0));
+    }
+
+    #[test]
+    fn long_lines_are_cut_on_char_boundaries() {
+        let s = "错".repeat(300);
+        let out = shorten(&s);
+        assert!(out.ends_with('…'));
+        assert!(out.len() < s.len());
+    }
+}

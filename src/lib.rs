@@ -1,0 +1,19 @@
+//! regdoctor: a doctor for container registries.
+//!
+//! Code in this crate observes (probes the network, reads local configuration) and records
+//! observations; the rule packs in `checks/` know what they mean. `check` feeds observations
+//! to the rules, `explain` feeds pasted text to the same rules.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod env;
+pub mod explain;
+pub mod i18n;
+pub mod net;
+pub mod observe;
+pub mod probe;
+pub mod render;
+pub mod report;
+pub mod rules;
+pub mod target;

@@ -1,0 +1,139 @@
+//! The roots Docker trusts for a registry: the system store plus every `*.crt` in
+//! `/etc/docker/certs.d/<host:port>/`, added to (not replacing) the system pool, and the client
+//! certificate pairs (`*.cert` + `*.key`) found there.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use rustls::RootCertStore;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+
+#[derive(Debug, Clone)]
+pub struct Trust {
+    pub roots: Arc<RootCertStore>,
+    pub system_roots: usize,
+    pub certs_d: CertsDir,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CertsDir {
+    pub dir: PathBuf,
+    pub exists: bool,
+    /// Extra CA certificates, with the file each came from.
+    pub cas: Vec<(PathBuf, CertificateDer<'static>)>,
+    pub client_pairs: Vec<(PathBuf, PathBuf)>,
+    /// Files Docker would refuse (a `.cert` without its `.key`, unreadable PEM, ...).
+    pub problems: Vec<String>,
+}
+
+impl Trust {
+    /// Is this exact certificate one of the trusted roots? Go's verifier accepts a server
+    /// certificate that is itself in the pool, which rustls does not.
+    pub fn contains(&self, der: &[u8]) -> bool {
+        self.certs_d.cas.iter().any(|(_, c)| c.as_ref() == der)
+            || system_roots().0.iter().any(|c| c.as_ref() == der)
+    }
+}
+
+/// The system roots are read once per process: parsing ~150 certificates is not free.
+fn system_roots() -> &'static (Vec<CertificateDer<'static>>, Vec<String>) {
+    static ROOTS: OnceLock<(Vec<CertificateDer<'static>>, Vec<String>)> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let result = rustls_native_certs::load_native_certs();
+        let errors = result.errors.iter().map(|e| e.to_string()).collect();
+        (result.certs, errors)
+    })
+}
+
+pub fn load(certs_root: &Path, host_port: &str) -> Trust {
+    let mut store = RootCertStore::empty();
+    let (system, _) = system_roots();
+    let (system_roots, _) = store.add_parsable_certificates(system.iter().cloned());
+    let certs_d = read_certs_dir(&certs_root.join(host_port));
+    for (_, ca) in &certs_d.cas {
+        // A CA:TRUE self-signed server cert dropped in as ca.crt is added too; webpki may still
+        // refuse it as an end entity, which the TLS probe judges the way Go does.
+        let _ = store.add(ca.clone());
+    }
+    Trust {
+        roots: Arc::new(store),
+        system_roots,
+        certs_d,
+    }
+}
+
+fn read_certs_dir(dir: &Path) -> CertsDir {
+    let mut out = CertsDir {
+        dir: dir.to_path_buf(),
+        ..CertsDir::default()
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    out.exists = true;
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    for path in &files {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("crt") => match CertificateDer::pem_file_iter(path) {
+                Ok(iter) => {
+                    let mut n = 0;
+                    for cert in iter {
+                        match cert {
+                            Ok(c) => {
+                                out.cas.push((path.clone(), c.into_owned()));
+                                n += 1;
+                            }
+                            Err(e) => out.problems.push(format!("{}: {e}", path.display())),
+                        }
+                    }
+                    if n == 0 {
+                        out.problems
+                            .push(format!("{}: no PEM certificate in the file", path.display()));
+                    }
+                }
+                Err(e) => out.problems.push(format!("{}: {e}", path.display())),
+            },
+            Some("cert") => {
+                let key = path.with_extension("key");
+                if key.exists() {
+                    out.client_pairs.push((path.clone(), key));
+                } else {
+                    out.problems.push(format!(
+                        "{}: client certificate without its key {} (CA certificates must end in .crt)",
+                        path.display(),
+                        key.display()
+                    ));
+                }
+            }
+            Some("key") if !path.with_extension("cert").exists() => out.problems.push(format!(
+                "{}: key without its client certificate {}",
+                path.display(),
+                path.with_extension("cert").display()
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certs_dir_reports_docker_layout_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = dir.path().join("r.example:5000");
+        std::fs::create_dir(&host).unwrap();
+        std::fs::write(host.join("ca.crt"), "not pem").unwrap();
+        std::fs::write(host.join("client.cert"), "x").unwrap();
+        let t = load(dir.path(), "r.example:5000");
+        assert!(t.certs_d.exists);
+        assert!(t.certs_d.cas.is_empty());
+        assert_eq!(t.certs_d.problems.len(), 2, "{:?}", t.certs_d.problems);
+        let missing = load(dir.path(), "other:5000");
+        assert!(!missing.certs_d.exists);
+    }
+}

@@ -1,0 +1,273 @@
+//! Checks: each a probe with a stable id, the checks it needs first, its own timeout, and a
+//! function that observes. Adding a check is one module here plus one line in `PROBES`.
+
+pub mod dns;
+pub mod engine;
+pub mod ping;
+pub mod proxy;
+pub mod tcp;
+pub mod tls;
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::observe::Observation;
+use crate::report::Status;
+use crate::target::{Scheme, Target};
+
+pub type ProbeFuture = Pin<Box<dyn Future<Output = ProbeResult> + Send>>;
+
+/// A check as the engine sees it.
+pub struct ProbeDef {
+    pub id: &'static str,
+    /// One line for `--help` and `regdoctor checks`.
+    pub doc: &'static str,
+    pub needs: &'static [&'static str],
+    pub timeout: Duration,
+    /// The observation recorded when the engine's timer, not the probe, ends the check.
+    pub on_timeout: Option<&'static str>,
+    pub run: fn(Arc<Ctx>) -> ProbeFuture,
+}
+
+/// Every check, in the order they are shown.
+pub const PROBES: &[ProbeDef] = &[proxy::PROBE, dns::PROBE, tcp::PROBE, tls::PROBE, ping::PROBE];
+
+/// Every observation key a probe can record. A test keeps this list equal to the keys written
+/// in `src/probe/`, and the rule registry test checks that a rule explains each.
+pub const EMITTED_KEYS: &[&str] = &[
+    "dns.no_address",
+    "dns.nxdomain",
+    "dns.refused",
+    "dns.servfail",
+    "dns.timeout",
+    "ping.auth_required",
+    "ping.html",
+    "ping.missing_api_version_header",
+    "ping.not_found",
+    "ping.rate_limited",
+    "ping.redirect",
+    "ping.server_error",
+    "ping.stalled",
+    "ping.unexpected_status",
+    "proxy.auth_required",
+    "proxy.config_ignored",
+    "proxy.connect_refused",
+    "proxy.daemon_shell_differ",
+    "proxy.invalid_url",
+    "proxy.unreachable",
+    "tcp.refused",
+    "tcp.reset",
+    "tcp.timeout",
+    "tcp.unreachable",
+    "tls.expired",
+    "tls.expiring_soon",
+    "tls.handshake_failed",
+    "tls.handshake_stalled",
+    "tls.hostname_mismatch",
+    "tls.ip_not_in_sans",
+    "tls.missing_intermediate",
+    "tls.not_yet_valid",
+    "tls.plain_http_allowed",
+    "tls.self_signed",
+    "tls.server_speaks_http",
+    "tls.unknown_authority",
+];
+
+pub fn find(id: &str) -> Option<&'static ProbeDef> {
+    PROBES.iter().find(|p| p.id == id)
+}
+
+#[derive(Debug, Default)]
+pub struct ProbeResult {
+    pub status: Option<Status>,
+    pub summary: Option<String>,
+    pub skip_reason: Option<String>,
+    pub observations: Vec<Observation>,
+}
+
+impl ProbeResult {
+    pub fn pass(summary: impl Into<String>) -> Self {
+        ProbeResult {
+            status: Some(Status::Pass),
+            summary: Some(summary.into()),
+            ..Default::default()
+        }
+    }
+
+    pub fn fail(summary: impl Into<String>, observations: Vec<Observation>) -> Self {
+        ProbeResult {
+            status: Some(Status::Fail),
+            summary: Some(summary.into()),
+            observations,
+            ..Default::default()
+        }
+    }
+
+    pub fn skip(reason: impl Into<String>) -> Self {
+        ProbeResult {
+            status: Some(Status::Skipped),
+            skip_reason: Some(reason.into()),
+            ..Default::default()
+        }
+    }
+
+    pub fn with(mut self, obs: Observation) -> Self {
+        self.observations.push(obs);
+        self
+    }
+}
+
+/// Everything a probe may read: the target, the options, and what earlier checks found.
+pub struct Ctx {
+    pub target: Target,
+    pub opts: CheckOptions,
+    pub board: Board,
+}
+
+/// Resolved options: every path and override a probe uses comes from here, never from the
+/// environment directly, so tests and containers can point anywhere.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// `--resolve host:port:addr`, as curl's.
+    pub resolve: Vec<(String, u16, IpAddr)>,
+    /// `--nameserver ip[:port]`: ask this server instead of `/etc/resolv.conf`'s.
+    pub nameservers: Vec<SocketAddr>,
+    pub hosts_file: PathBuf,
+    pub resolv_conf: PathBuf,
+    pub certs_dir: PathBuf,
+    /// From daemon.json: `insecure-registries` entries (host[:port] or CIDR).
+    pub insecure_registries: Vec<String>,
+    pub daemon_config_path: PathBuf,
+    /// The daemon's proxy settings (daemon.json `proxies` over systemd drop-ins).
+    pub daemon_proxy: proxy::ProxySettings,
+    /// The invoking shell's, which curl uses.
+    pub shell_proxy: proxy::ProxySettings,
+    /// Proxy settings that systemd or the daemon would ignore or misread.
+    pub proxy_config_problems: Vec<String>,
+}
+
+/// Facts earlier checks hand to later ones. Each is set at most once, by the check named.
+#[derive(Debug, Default)]
+pub struct Board {
+    /// dns: every address the registry host resolved to, in the order to try.
+    pub addrs: OnceLock<Vec<SocketAddr>>,
+    /// tcp: the first address that accepted a connection.
+    pub reachable: OnceLock<SocketAddr>,
+    /// tls: how HTTP requests must talk to the registry.
+    pub transport: OnceLock<Transport>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Transport {
+    pub scheme: Scheme,
+    pub addr: SocketAddr,
+    /// For https: the client config later requests use (trusting what the TLS check judged).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Ctx {
+    pub fn host(&self) -> &str {
+        self.target.registry.dial_host()
+    }
+
+    /// The port Docker dials: the one given, else 443 (Docker tries https first, always).
+    pub fn port(&self) -> u16 {
+        self.target.registry.port_or_default(&Scheme::Https)
+    }
+
+    /// Docker's view: loopback is always insecure (moby's "stop-gap" default of 127.0.0.0/8),
+    /// and so is anything listed in `insecure-registries`, by host[:port] or by a CIDR that
+    /// holds one of the resolved addresses.
+    pub fn insecure_reason(&self) -> Option<String> {
+        if self.target.registry.is_loopback() {
+            return Some("loopback addresses are insecure registries by default in Docker".into());
+        }
+        let hp = self.target.registry.host_port();
+        let addrs = self.board.addrs.get();
+        for entry in &self.opts.insecure_registries {
+            let e = entry
+                .trim()
+                .trim_start_matches("http://")
+                .trim_start_matches("https://")
+                .trim_end_matches('/');
+            if e.eq_ignore_ascii_case(&hp) {
+                return Some(format!("{hp} is listed in insecure-registries"));
+            }
+            if let (Ok(net), Some(addrs)) = (e.parse::<ipnet::IpNet>(), addrs) {
+                if let Some(a) = addrs.iter().find(|a| net.contains(&a.ip())) {
+                    return Some(format!("{} is inside insecure-registries entry {e}", a.ip()));
+                }
+            }
+        }
+        None
+    }
+
+    pub fn explicitly_insecure(&self) -> bool {
+        !self.target.registry.is_loopback() && self.insecure_reason().is_some()
+    }
+
+    /// Values for the fixes' placeholders.
+    pub fn vars(&self) -> std::collections::BTreeMap<String, String> {
+        let mut v = std::collections::BTreeMap::new();
+        let reg = &self.target.registry;
+        v.insert("registry".into(), reg.host_port());
+        v.insert("host".into(), reg.dial_host().to_string());
+        v.insert("port".into(), self.port().to_string());
+        if let Some(img) = &self.target.image {
+            v.insert("repository".into(), img.repository.clone());
+            v.insert("image".into(), self.target.reference());
+            if let Some(tag) = &img.tag {
+                v.insert("tag".into(), tag.clone());
+            }
+        }
+        v
+    }
+
+    pub fn obs(&self, key: &str) -> Observation {
+        Observation::new(key).vars(&self.vars())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tidy-style: the keys spelled in the probes' source are exactly `EMITTED_KEYS`.
+    #[test]
+    fn emitted_keys_list_matches_the_source() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
+        let re = regex::Regex::new(r#""((?:dns|tcp|tls|ping|proxy)\.[a-z_]+)""#).unwrap();
+        let mut found = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == "mod.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for c in re.captures_iter(&text) {
+                found.insert(c[1].to_string());
+            }
+        }
+        let listed: std::collections::BTreeSet<String> = EMITTED_KEYS.iter().map(|s| s.to_string()).collect();
+        assert_eq!(found, listed);
+    }
+
+    #[test]
+    fn probe_registry_is_consistent() {
+        let mut seen = std::collections::HashSet::new();
+        for (i, p) in PROBES.iter().enumerate() {
+            assert!(seen.insert(p.id), "duplicate id {}", p.id);
+            assert!(!p.doc.is_empty(), "{} has no doc", p.id);
+            assert!(p.timeout > Duration::ZERO);
+            for need in p.needs {
+                let pos = PROBES.iter().position(|q| q.id == *need);
+                // Needs point backwards, so the list is already a topological order: no cycles.
+                assert!(pos.is_some_and(|pos| pos < i), "{} needs unknown or later {need}", p.id);
+            }
+        }
+    }
+}

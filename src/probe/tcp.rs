@@ -1,0 +1,123 @@
+//! `tcp`: can a connection be opened to each resolved address, and how fast.
+
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
+use crate::report::Status;
+
+pub const PROBE: ProbeDef = ProbeDef {
+    id: "tcp",
+    doc: "connect to every resolved address of the registry (IPv4 and IPv6), with latency",
+    needs: &["dns"],
+    timeout: Duration::from_secs(4),
+    on_timeout: Some("tcp.timeout"),
+    run,
+};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// A host with dozens of A records is not made slower by them.
+const MAX_ADDRS: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectError {
+    Refused,
+    Timeout,
+    Unreachable,
+    Reset,
+    Other,
+}
+
+impl ConnectError {
+    pub fn key(self) -> &'static str {
+        match self {
+            ConnectError::Refused => "tcp.refused",
+            ConnectError::Timeout => "tcp.timeout",
+            ConnectError::Unreachable | ConnectError::Other => "tcp.unreachable",
+            ConnectError::Reset => "tcp.reset",
+        }
+    }
+
+    pub fn classify(e: &std::io::Error) -> ConnectError {
+        match e.kind() {
+            ErrorKind::ConnectionRefused => ConnectError::Refused,
+            ErrorKind::TimedOut => ConnectError::Timeout,
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => ConnectError::Reset,
+            ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable | ErrorKind::AddrNotAvailable => {
+                ConnectError::Unreachable
+            }
+            _ => ConnectError::Other,
+        }
+    }
+}
+
+fn run(ctx: Arc<Ctx>) -> ProbeFuture {
+    Box::pin(async move { probe(&ctx).await })
+}
+
+async fn probe(ctx: &Ctx) -> ProbeResult {
+    let Some(addrs) = ctx.board.addrs.get() else {
+        return ProbeResult::skip("no address to connect to");
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for (i, addr) in addrs.iter().copied().take(MAX_ADDRS).enumerate() {
+        set.spawn(async move {
+            let started = Instant::now();
+            let r = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await;
+            let took = started.elapsed();
+            let outcome = match r {
+                Ok(Ok(_stream)) => Ok(took),
+                Ok(Err(e)) => Err((ConnectError::classify(&e), e.to_string())),
+                Err(_) => Err((
+                    ConnectError::Timeout,
+                    format!("no answer to SYN within {} ms", CONNECT_TIMEOUT.as_millis()),
+                )),
+            };
+            (i, addr, outcome)
+        });
+    }
+    let mut results: Vec<(usize, SocketAddr, Result<Duration, (ConnectError, String)>)> = set
+        .join_all()
+        .await;
+    results.sort_by_key(|(i, _, _)| *i);
+    let results: Vec<(SocketAddr, Result<Duration, (ConnectError, String)>)> =
+        results.into_iter().map(|(_, a, r)| (a, r)).collect();
+
+    let lines: Vec<String> = results
+        .iter()
+        .map(|(addr, r)| match r {
+            Ok(t) => format!("{addr}: connected in {:.1} ms", t.as_secs_f64() * 1000.0),
+            Err((_, e)) => format!("{addr}: {e}"),
+        })
+        .collect();
+    if let Some((addr, Ok(t))) = results.iter().find(|(_, r)| r.is_ok()) {
+        let _ = ctx.board.reachable.set(*addr);
+        let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+        let mut result = ProbeResult::pass(format!(
+            "{addr} connected in {:.1} ms{}",
+            t.as_secs_f64() * 1000.0,
+            if failed > 0 {
+                format!("; {failed} other address(es) failed: {}", lines.join("; "))
+            } else {
+                String::new()
+            }
+        ));
+        if failed > 0 {
+            // Clients fall back to the next address, so this passes; the summary says more.
+            result.status = Some(Status::Pass);
+        }
+        return result;
+    }
+    // All failed: the first address's failure is what a client meets first.
+    let first = results
+        .iter()
+        .find_map(|(_, r)| r.as_ref().err().map(|(k, _)| *k))
+        .unwrap_or(ConnectError::Other);
+    let mut obs = ctx.obs(first.key());
+    for l in &lines {
+        obs = obs.evidence("connect", l.clone());
+    }
+    ProbeResult::fail(format!("no address accepted a connection: {}", lines.join("; ")), vec![obs])
+}

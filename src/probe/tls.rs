@@ -1,0 +1,362 @@
+//! `tls`: the handshake, the whole presented chain, and the verdict Docker's Go verifier would
+//! reach. Detects plain HTTP on the port Docker talks TLS to.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rustls::{CertificateError, Error as TlsError};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
+use crate::net::tls_verify::{self, Judged, Recording};
+use crate::net::trust::{self, Trust};
+use crate::net::x509::{self, CertInfo};
+use crate::observe::Observation;
+use crate::report::Status;
+use crate::rules::Severity;
+use crate::target::Scheme;
+
+pub const PROBE: ProbeDef = ProbeDef {
+    id: "tls",
+    doc: "TLS handshake, the full certificate chain, and whether Docker would trust it",
+    needs: &["tcp"],
+    timeout: Duration::from_secs(6),
+    on_timeout: Some("tls.handshake_stalled"),
+    run,
+};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(4);
+const EXPIRY_WARNING_DAYS: i64 = 14;
+
+fn run(ctx: Arc<Ctx>) -> ProbeFuture {
+    Box::pin(async move { probe(&ctx).await })
+}
+
+enum Handshake {
+    Done { version: String, alpn: Option<String> },
+    SpeaksHttp(String),
+    Failed(String),
+    Stalled,
+}
+
+async fn probe(ctx: &Ctx) -> ProbeResult {
+    let Some(addr) = ctx.board.reachable.get().copied() else {
+        return ProbeResult::skip("no reachable address");
+    };
+    let host = ctx.host().to_string();
+    let trust = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
+    let recorder = Recording::new();
+    let handshake = handshake(&host, addr, recorder.clone()).await;
+    let chain = recorder.chain();
+
+    match handshake {
+        Handshake::SpeaksHttp(status_line) => plain_http(ctx, addr, &status_line),
+        Handshake::Stalled => ProbeResult::fail(
+            "the TLS handshake got no answer".to_string(),
+            vec![ctx
+                .obs("tls.handshake_stalled")
+                .evidence("address", addr.to_string())
+                .evidence(
+                    "handshake",
+                    format!(
+                        "TCP connected, then no TLS answer within {} ms",
+                        HANDSHAKE_TIMEOUT.as_millis()
+                    ),
+                )],
+        ),
+        Handshake::Failed(err) => ProbeResult::fail(
+            format!("TLS handshake failed: {err}"),
+            vec![ctx
+                .obs("tls.handshake_failed")
+                .evidence("address", addr.to_string())
+                .evidence("handshake error", err)],
+        ),
+        Handshake::Done { version, alpn } => judge(ctx, addr, &trust, &chain, version, alpn),
+    }
+}
+
+async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Handshake {
+    let config = match tls_verify::client_config(recorder) {
+        Ok(c) => c,
+        Err(e) => return Handshake::Failed(format!("cannot set up TLS: {e}")),
+    };
+    let Ok(name) = ServerName::try_from(host.trim_matches(['[', ']']).to_string()) else {
+        return Handshake::Failed(format!("{host:?} is not a valid TLS server name"));
+    };
+    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Handshake::Failed(format!("connect: {e}")),
+        Err(_) => return Handshake::Stalled,
+    };
+    let connector = TlsConnector::from(Arc::new(config));
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(name, tcp)).await {
+        Err(_) => Handshake::Stalled,
+        Ok(Ok(stream)) => {
+            let (_, conn) = stream.get_ref();
+            let version = conn
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_else(|| "unknown".into());
+            let alpn = conn
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned());
+            Handshake::Done { version, alpn }
+        }
+        Ok(Err(e)) => {
+            let inner = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>());
+            if matches!(inner, Some(TlsError::InvalidMessage(_))) {
+                // Not TLS. Is it HTTP? Ask on a fresh connection, as a client would.
+                if let Some(line) = http_status_line(host, addr).await {
+                    return Handshake::SpeaksHttp(line);
+                }
+            }
+            let text = match inner {
+                Some(tls) => tls.to_string(),
+                None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    "the server closed the connection during the handshake".into()
+                }
+                None => e.to_string(),
+            };
+            Handshake::Failed(text)
+        }
+    }
+}
+
+/// The first line of a plain-HTTP answer to `GET /v2/`, if the server speaks HTTP.
+async fn http_status_line(host: &str, addr: SocketAddr) -> Option<String> {
+    let io = async {
+        let mut s = TcpStream::connect(addr).await.ok()?;
+        let req = format!("GET /v2/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.ok()?;
+        let mut buf = vec![0u8; 512];
+        let n = s.read(&mut buf).await.ok()?;
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let line = text.lines().next()?.trim().to_string();
+        line.starts_with("HTTP/").then_some(line)
+    };
+    tokio::time::timeout(Duration::from_secs(2), io).await.ok().flatten()
+}
+
+fn plain_http(ctx: &Ctx, addr: SocketAddr, status_line: &str) -> ProbeResult {
+    let port = ctx.port();
+    let evidence = |o: Observation| {
+        o.evidence("address", addr.to_string())
+            .evidence("TLS handshake", "the server answered the ClientHello with something that is not TLS")
+            .evidence("plain HTTP GET /v2/", status_line.to_string())
+    };
+    if let Some(reason) = ctx.insecure_reason() {
+        let _ = ctx.board.transport.set(Transport {
+            scheme: Scheme::Http,
+            addr,
+            tls: None,
+        });
+        let obs = evidence(ctx.obs("tls.plain_http_allowed")).evidence("why Docker allows it", reason.clone());
+        let mut r = ProbeResult::pass(format!("no TLS on port {port}: plain HTTP, allowed ({reason})"));
+        r.observations.push(obs);
+        return r;
+    }
+    ProbeResult::fail(
+        format!("port {port} speaks plain HTTP, and Docker will only use TLS for this registry"),
+        vec![evidence(ctx.obs("tls.server_speaks_http")).evidence(
+            "insecure-registries",
+            format!(
+                "{} is not listed in {}",
+                ctx.target.registry.host_port(),
+                ctx.opts.daemon_config_path.display()
+            ),
+        )],
+    )
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn judge(
+    ctx: &Ctx,
+    addr: SocketAddr,
+    trust: &Trust,
+    chain: &[CertificateDer<'static>],
+    version: String,
+    alpn: Option<String>,
+) -> ProbeResult {
+    let host = ctx.host().to_string();
+    let infos: Vec<Option<CertInfo>> = chain.iter().map(|c| x509::parse(c)).collect();
+    let Some((leaf_der, intermediates)) = chain.split_first() else {
+        return ProbeResult::fail(
+            "the server sent no certificate",
+            vec![ctx.obs("tls.handshake_failed").evidence("handshake", "no certificate presented")],
+        );
+    };
+    let leaf = infos.first().cloned().flatten();
+
+    // Evidence common to every verdict: the chain, and what we trusted.
+    let mut common: Vec<(String, String)> = vec![("address".into(), addr.to_string())];
+    for (i, info) in infos.iter().enumerate() {
+        let label = if i == 0 { "certificate 0 (server)".to_string() } else { format!("certificate {i}") };
+        common.push((label, info.as_ref().map_or("unreadable certificate".into(), CertInfo::describe)));
+    }
+    common.push(("trust store".into(), trust_summary(trust)));
+
+    let verifier = match tls_verify::webpki(trust.roots.clone()) {
+        Ok(v) => v,
+        Err(e) => return ProbeResult::fail(format!("cannot build a verifier: {e}"), Vec::new()),
+    };
+    let server_name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+        .unwrap_or_else(|_| ServerName::try_from("invalid.invalid").expect("static name is valid"));
+    use rustls::client::danger::ServerCertVerifier;
+    let rustls_verdict = verifier.verify_server_cert(leaf_der, intermediates, &server_name, &[], UnixTime::now());
+
+    // Independent facts, each its own finding.
+    let mut keys: Vec<(&'static str, String)> = Vec::new();
+    let now = now_unix();
+    if let Some(l) = &leaf {
+        if now > l.not_after {
+            keys.push(("tls.expired", format!("expired on {}; this machine's clock says {}", x509::date(l.not_after), x509::date(now))));
+        } else if now < l.not_before {
+            keys.push(("tls.not_yet_valid", format!("valid only from {}; this machine's clock says {}", x509::date(l.not_before), x509::date(now))));
+        } else if l.not_after - now < EXPIRY_WARNING_DAYS * 86_400 {
+            keys.push(("tls.expiring_soon", format!("expires on {}, in {} day(s)", x509::date(l.not_after), (l.not_after - now) / 86_400)));
+        }
+        if !l.names_host(&host) {
+            let is_ip = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok();
+            if is_ip && l.ip_addresses.is_empty() {
+                keys.push(("tls.ip_not_in_sans", format!("dialled the IP {host}, and the certificate has no IP SANs (names: {})", l.dns_names.join(", "))));
+            } else {
+                keys.push(("tls.hostname_mismatch", format!("the certificate does not name {host}")));
+            }
+        }
+    }
+    let go_accepts_leaf_in_pool = trust.contains(leaf_der.as_ref());
+    let mut verifier_said = "trusted".to_string();
+    if let Err(err) = &rustls_verdict {
+        verifier_said = err.to_string();
+        let trust_problem = match err {
+            TlsError::InvalidCertificate(ce) => !matches!(
+                ce,
+                CertificateError::Expired
+                    | CertificateError::ExpiredContext { .. }
+                    | CertificateError::NotValidYet
+                    | CertificateError::NotValidYetContext { .. }
+                    | CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. }
+            ),
+            _ => true,
+        };
+        // Go accepts a server certificate that is itself in the root pool (x509.Verify's
+        // short-cut), where webpki refuses e.g. a CA:TRUE self-signed one. Predict Docker.
+        if trust_problem && !go_accepts_leaf_in_pool {
+            let key = match &leaf {
+                Some(l) if l.self_issued => "tls.self_signed",
+                Some(l) if intermediates.is_empty()
+                    && (!l.ca_issuers_urls.is_empty()
+                        || (!trust.certs_d.cas.is_empty()
+                            && !trust.certs_d.cas.iter().any(|(_, ca)| {
+                                x509::parse(ca).is_some_and(|c| c.subject == l.issuer)
+                            }))) => "tls.missing_intermediate",
+                _ => "tls.unknown_authority",
+            };
+            let detail = match &leaf {
+                Some(l) => format!("issuer \"{}\" is not a trusted root for {host}", l.issuer),
+                None => "the server certificate could not be read".to_string(),
+            };
+            keys.push((key, detail));
+        }
+    }
+
+    let mut observations = Vec::new();
+    let mut failing = false;
+    let explicitly_insecure = ctx.explicitly_insecure();
+    for (key, detail) in &keys {
+        let mut obs = ctx.obs(key);
+        obs = obs.evidence("finding", detail.clone());
+        for (l, v) in &common {
+            obs = obs.evidence(l.clone(), v.clone());
+        }
+        obs = obs.evidence("verifier", format!("rustls/webpki: {verifier_said}"));
+        if let Some(u) = leaf.as_ref().and_then(|l| l.ca_issuers_urls.first()) {
+            obs = obs.evidence("issuer certificate URL (AIA)", u.clone());
+        }
+        if *key != "tls.expiring_soon" {
+            if explicitly_insecure {
+                obs = obs
+                    .severity(Severity::Info)
+                    .evidence("docker", "this registry is in insecure-registries, so Docker does not verify its certificate");
+            } else {
+                failing = true;
+                if let Some(reason) = ctx.insecure_reason() {
+                    obs = obs.evidence(
+                        "docker",
+                        format!("Docker skips verification here ({reason}), so `docker pull` may still work; podman, containerd, skopeo, Kubernetes nodes and any client that dials this registry by name will refuse it"),
+                    );
+                }
+            }
+        }
+        observations.push(obs);
+    }
+
+    let subject = leaf.as_ref().map_or("unreadable".to_string(), |l| l.subject.clone());
+    let summary = format!(
+        "{version}{}, {} certificate(s), server \"{subject}\": {}",
+        alpn.map(|a| format!(" ({a})")).unwrap_or_default(),
+        chain.len(),
+        if keys.is_empty() {
+            "trusted".to_string()
+        } else {
+            keys.iter().map(|(k, _)| k.trim_start_matches("tls.")).collect::<Vec<_>>().join(", ")
+        }
+    );
+    let status = if failing {
+        Status::Fail
+    } else if keys.is_empty() {
+        Status::Pass
+    } else {
+        Status::Warn
+    };
+    if !failing {
+        let judged = Judged::new(verifier, Some(leaf_der.clone()), explicitly_insecure);
+        if let Ok(config) = tls_verify::client_config(judged) {
+            let _ = ctx.board.transport.set(Transport {
+                scheme: Scheme::Https,
+                addr,
+                tls: Some(Arc::new(config)),
+            });
+        }
+    }
+    ProbeResult {
+        status: Some(status),
+        summary: Some(summary),
+        skip_reason: None,
+        observations,
+    }
+}
+
+fn trust_summary(trust: &Trust) -> String {
+    let d = &trust.certs_d;
+    let extra = if d.exists {
+        let files: Vec<String> = d
+            .cas
+            .iter()
+            .map(|(p, _)| p.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()))
+            .collect();
+        let mut s = format!("{} CA certificate(s) from {} [{}]", d.cas.len(), d.dir.display(), files.join(", "));
+        if !d.client_pairs.is_empty() {
+            s.push_str(&format!(", {} client certificate pair(s)", d.client_pairs.len()));
+        }
+        for p in &d.problems {
+            s.push_str(&format!("; problem: {p}"));
+        }
+        s
+    } else {
+        format!("no {} directory", d.dir.display())
+    };
+    format!("{} system roots + {extra}", trust.system_roots)
+}
