@@ -54,10 +54,14 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Diagnose a registry or image reference with live checks
-    #[command(after_help = "Examples:\n  regdoctor check                              # Docker Hub\n  regdoctor check nginx:1.25\n  regdoctor check https://registry.example.com/v2/\n  regdoctor check 127.0.0.1:5000 --only dns,tcp,tls\n  regdoctor check harbor.corp:8443/proj/app:1.0 --certs-dir ./certs.d --json\n  regdoctor check reg.example:443 --resolve reg.example:443:10.0.0.5")]
-    Check(CheckArgs),
+    #[command(
+        after_help = "Examples:\n  regdoctor check                              # Docker Hub\n  regdoctor check nginx:1.25\n  regdoctor check https://registry.example.com/v2/\n  regdoctor check 127.0.0.1:5000 --only dns,tcp,tls\n  regdoctor check harbor.corp:8443/proj/app:1.0 --certs-dir ./certs.d --json\n  regdoctor check reg.example:443 --resolve reg.example:443:10.0.0.5"
+    )]
+    Check(Box<CheckArgs>),
     /// Explain a pasted error, or a whole CI log, and rank the likely causes
-    #[command(after_help = "Examples:\n  regdoctor explain \"x509: certificate signed by unknown authority\"\n  docker push reg.example/app:1 2>&1 | regdoctor explain\n  regdoctor explain --file build.log --json\n  regdoctor explain RD-TLS-001          # the full text of a rule")]
+    #[command(
+        after_help = "Examples:\n  regdoctor explain \"x509: certificate signed by unknown authority\"\n  docker push reg.example/app:1 2>&1 | regdoctor explain\n  regdoctor explain --file build.log --json\n  regdoctor explain RD-TLS-001          # the full text of a rule"
+    )]
     Explain(ExplainArgs),
     /// List the rules, or show one rule in full
     Rules(RulesArgs),
@@ -65,7 +69,7 @@ pub enum Command {
     Checks,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct CheckArgs {
     /// Registry (host, host:port, https://host/v2/) or image reference (host/ns/repo:tag,
     /// nginx, ...). Default: Docker Hub
@@ -101,6 +105,10 @@ pub struct CheckArgs {
     /// [default: /etc/systemd/system/docker.service.d]
     #[arg(long, value_name = "DIR")]
     pub systemd_dir: Option<PathBuf>,
+    /// Shell start-up file to search for DOCKER_CONTENT_TRUST (repeatable)
+    /// [default: /etc/profile, /etc/profile.d/*.sh, /etc/environment, ~/.bashrc, ~/.profile, ...]
+    #[arg(long, value_name = "FILE")]
+    pub profile_file: Vec<PathBuf>,
     /// Resolver configuration [default: /etc/resolv.conf]
     #[arg(long, value_name = "FILE")]
     pub resolv_conf: Option<PathBuf>,
@@ -113,6 +121,13 @@ pub struct ExplainArgs {
     /// Read the text from this file (a CI log of any size)
     #[arg(long, short, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Also run the live checks against the registry named in the text, and say which of the
+    /// ranked causes they confirm
+    #[arg(long)]
+    pub check: bool,
+    /// Deadline of the live checks with --check, in seconds
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]

@@ -22,7 +22,10 @@ impl Env {
     #[cfg(test)]
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Env {
         Env {
-            vars: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            vars: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -36,7 +39,8 @@ impl Env {
     }
 
     pub fn home(&self) -> PathBuf {
-        self.non_empty("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from)
+        self.non_empty("HOME")
+            .map_or_else(|| PathBuf::from("/root"), PathBuf::from)
     }
 
     /// Docker's client config directory: `$DOCKER_CONFIG`, else `~/.docker`.

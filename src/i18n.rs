@@ -76,12 +76,18 @@ pub fn label(key: Label, lang: Lang) -> &'static str {
         ProblemsFound => ("problem(s) found", "个问题"),
         Target => ("Target", "目标"),
         Findings => ("Findings", "发现"),
-        Matches => ("Likely causes, most likely first", "可能原因（按可能性排序）"),
+        Matches => (
+            "Likely causes, most likely first",
+            "可能原因（按可能性排序）",
+        ),
         NoMatch => (
             "No known registry error was found in this text.",
             "在这段文本中没有找到已知的镜像仓库错误。",
         ),
-        TryCheck => ("To test the registry itself, run", "要直接检测镜像仓库，请运行"),
+        TryCheck => (
+            "To test the registry itself, run",
+            "要直接检测镜像仓库，请运行",
+        ),
         Lines => ("matched lines", "匹配的行"),
         Extracted => ("Found in the text", "从文本中提取"),
         File => ("file", "文件"),
@@ -136,7 +142,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::cli::CheckArgs;
 use crate::config::{daemon_json, systemd};
 use crate::net::go_proxy::ProxyEnv;
 use crate::probe::proxy::ProxySettings;
-use crate::probe::{engine, Board, CheckOptions, Ctx};
+use crate::probe::{Board, CheckOptions, Ctx, engine};
 use crate::report::{Report, TargetInfo};
 use crate::rules::diagnose;
 use crate::target::{self, Scheme};
@@ -22,35 +22,61 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
     let target = target::parse_target(&input)
         .map_err(|e| UsageError(format!("invalid target {input:?}: {e}")))?;
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
-        return Err(UsageError("--timeout must be a number of seconds between 0 and 3600".into()).into());
+        return Err(
+            UsageError("--timeout must be a number of seconds between 0 and 3600".into()).into(),
+        );
     }
     let opts = options(session, &args)?;
     let plan = engine::plan(&args.only, &args.skip).map_err(|e| UsageError(e.to_string()))?;
 
     let started = Instant::now();
-    let deadline = started + Duration::from_secs_f64(args.timeout);
+    if session.progress {
+        eprint!("regdoctor: checking {}…", target.registry.host_port());
+    }
+    let (outcomes, findings) = run_checks(session, &target, opts, plan, args.timeout)?;
+    if session.progress {
+        eprint!("\r\x1b[K");
+    }
+    let mut report = Report::new("check", session.lang);
+    report.target = Some(target_info(&target, input));
+    report.findings = findings;
+    report.checks = outcomes;
+    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let report = report.finish();
+    super::emit(session, &report)
+}
+
+/// Run the planned checks against `target` within `timeout_secs`; shared with `explain --check`.
+pub fn run_checks(
+    session: &Session,
+    target: &target::Target,
+    opts: CheckOptions,
+    plan: engine::Plan,
+    timeout_secs: f64,
+) -> Result<(
+    Vec<crate::report::CheckOutcome>,
+    Vec<crate::report::Finding>,
+)> {
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout_secs);
     let ctx = Arc::new(Ctx {
         target: target.clone(),
         opts,
         board: Board::default(),
     });
-    if session.progress {
-        eprint!("regdoctor: checking {}…", target.registry.host_port());
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(engine::run(ctx.clone(), plan, deadline));
+    let result = runtime.block_on(engine::run(ctx, plan, deadline));
     // A getaddrinfo thread stuck on a dead DNS server must not hold the exit.
     runtime.shutdown_timeout(Duration::from_millis(50));
-    if session.progress {
-        eprint!("\r\x1b[K");
-    }
+    let findings = diagnose::from_observations(&session.rules, session.lang, &result.observations);
+    Ok((result.outcomes, findings))
+}
 
-    let mut report = Report::new("check", session.lang);
-    report.target = Some(TargetInfo {
+pub fn target_info(target: &target::Target, input: String) -> TargetInfo {
+    TargetInfo {
         input,
         registry: target.registry.host_port(),
         dial_host: target.registry.dial_host().to_string(),
@@ -58,33 +84,50 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
         docker_hub: target.registry.docker_hub,
         repository: target.image.as_ref().map(|i| i.repository.clone()),
         reference: target.image.as_ref().map(|_| target.reference()),
-    });
-    report.findings = diagnose::from_observations(&session.rules, session.lang, &result.observations);
-    report.checks = result.outcomes;
-    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let report = report.finish();
-    super::emit(session, &report)
+    }
 }
 
-fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
+pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
     let daemon_config_path = args
         .daemon_config
         .clone()
         .unwrap_or_else(|| PathBuf::from("/etc/docker/daemon.json"));
     // Issue-level checks of daemon.json itself come from the daemon-config check; here only
     // what the network checks need. A broken file means the daemon's defaults.
-    let daemon = daemon_json::read(&daemon_config_path).ok().flatten().unwrap_or_default();
+    let daemon = daemon_json::read(&daemon_config_path)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let systemd_dir = args
         .systemd_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("/etc/systemd/system/docker.service.d"));
-    let (daemon_proxy, proxy_config_problems) = daemon_proxy(&daemon, &daemon_config_path, &systemd_dir);
+    let (daemon_proxy, proxy_config_problems) =
+        daemon_proxy(&daemon, &daemon_config_path, &systemd_dir);
     let shell_proxy = ProxySettings {
         env: ProxyEnv::from_lookup(|k| session.env.get(k)),
         source: "this shell's environment".into(),
     };
     let insecure_registries = daemon.insecure_registries;
+    let home = session.env.home();
+    let profile_files = if !args.profile_file.is_empty() {
+        args.profile_file.clone()
+    } else {
+        default_profile_files(&home)
+    };
     Ok(CheckOptions {
+        docker_config_dir: args
+            .docker_config
+            .clone()
+            .unwrap_or_else(|| session.env.docker_config_dir()),
+        path_dirs: session
+            .env
+            .get("PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default(),
+        content_trust_env: session.env.get("DOCKER_CONTENT_TRUST"),
+        content_trust_server: session.env.get("DOCKER_CONTENT_TRUST_SERVER"),
+        profile_files,
         daemon_proxy,
         shell_proxy,
         proxy_config_problems,
@@ -98,7 +141,10 @@ fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
             .iter()
             .map(|n| parse_nameserver(n))
             .collect::<Result<_, _>>()?,
-        hosts_file: args.hosts_file.clone().unwrap_or_else(|| PathBuf::from("/etc/hosts")),
+        hosts_file: args
+            .hosts_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/hosts")),
         resolv_conf: args
             .resolv_conf
             .clone()
@@ -112,6 +158,25 @@ fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
     })
 }
 
+fn default_profile_files(home: &std::path::Path) -> Vec<PathBuf> {
+    ["/etc/profile", "/etc/environment", "/etc/bash.bashrc"]
+        .iter()
+        .map(PathBuf::from)
+        .chain(
+            std::fs::read_dir("/etc/profile.d")
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "sh")),
+        )
+        .chain(
+            [".bashrc", ".bash_profile", ".profile", ".zshrc"]
+                .iter()
+                .map(|f| home.join(f)),
+        )
+        .collect()
+}
+
 /// The proxy environment dockerd runs with: systemd drop-in `Environment=` lines, overridden by
 /// daemon.json `proxies` (moby's configureProxyEnv overwrites both spellings at start-up).
 fn daemon_proxy(
@@ -122,7 +187,12 @@ fn daemon_proxy(
     let dropins = systemd::read_dir(systemd_dir);
     let mut sources = Vec::new();
     let from_dropin = |names: &[&str]| -> Option<String> {
-        names.iter().find_map(|n| dropins.get(n).map(|(_, v, _)| v.clone()).filter(|v| !v.is_empty()))
+        names.iter().find_map(|n| {
+            dropins
+                .get(n)
+                .map(|(_, v, _)| v.clone())
+                .filter(|v| !v.is_empty())
+        })
     };
     let mut env = ProxyEnv {
         http_proxy: from_dropin(&["HTTP_PROXY", "http_proxy"]),
@@ -147,7 +217,8 @@ fn daemon_proxy(
         }
     }
     let source = if sources.is_empty() {
-        "no daemon proxy configured (the daemon does not inherit your shell's variables)".to_string()
+        "no daemon proxy configured (the daemon does not inherit your shell's variables)"
+            .to_string()
     } else {
         sources.join(" + ")
     };
@@ -156,7 +227,11 @@ fn daemon_proxy(
 
 /// curl's `host:port:addr` (an IPv6 address may be bracketed).
 fn parse_resolve(s: &str) -> Result<(String, u16, IpAddr), UsageError> {
-    let bad = || UsageError(format!("--resolve {s:?}: expected HOST:PORT:ADDRESS, e.g. reg.example:443:10.0.0.5"));
+    let bad = || {
+        UsageError(format!(
+            "--resolve {s:?}: expected HOST:PORT:ADDRESS, e.g. reg.example:443:10.0.0.5"
+        ))
+    };
     let (host, rest) = s.split_once(':').ok_or_else(bad)?;
     let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
     let port: u16 = port.parse().map_err(|_| bad())?;
@@ -174,7 +249,11 @@ fn parse_nameserver(s: &str) -> Result<SocketAddr, UsageError> {
     s.trim_matches(['[', ']'])
         .parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| UsageError(format!("--nameserver {s:?}: expected an IP address, optionally with :port")))
+        .map_err(|_| {
+            UsageError(format!(
+                "--nameserver {s:?}: expected an IP address, optionally with :port"
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -184,7 +263,10 @@ mod tests {
     #[test]
     fn resolve_and_nameserver_syntax() {
         let (h, p, a) = parse_resolve("Reg.Example:443:10.0.0.5").unwrap();
-        assert_eq!((h.as_str(), p, a.to_string().as_str()), ("reg.example", 443, "10.0.0.5"));
+        assert_eq!(
+            (h.as_str(), p, a.to_string().as_str()),
+            ("reg.example", 443, "10.0.0.5")
+        );
         assert!(parse_resolve("reg:443:[::1]").is_ok());
         assert!(parse_resolve("reg:443").is_err());
         assert!(parse_resolve("reg:x:1.2.3.4").is_err());

@@ -6,11 +6,16 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use super::{Session, UsageError};
-use crate::cli::ExplainArgs;
+use std::collections::BTreeMap;
+
+use super::check;
+use crate::cli::{CheckArgs, ExplainArgs};
 use crate::explain;
-use crate::i18n::{label, Label};
+use crate::i18n::{Label, label};
 use crate::report::Report;
+use crate::report::{Finding, Verdict};
 use crate::rules::matcher::Matcher;
+use crate::rules::{Category, Severity};
 
 pub fn run(session: &Session, args: ExplainArgs) -> Result<u8> {
     // `explain RD-TLS-001` is the rule's documentation, like `rustc --explain E0308`.
@@ -37,20 +42,105 @@ pub fn run(session: &Session, args: ExplainArgs) -> Result<u8> {
             )
             .into());
         }
-        explain::explain(&session.rules, &matcher, stdin.lock().take(u64::MAX), session.lang)
-            .context("cannot read standard input")?
+        explain::explain(
+            &session.rules,
+            &matcher,
+            stdin.lock().take(u64::MAX),
+            session.lang,
+        )
+        .context("cannot read standard input")?
     };
 
     let mut report = Report::new("explain", session.lang);
     report.findings = explained.findings;
     if report.findings.is_empty() {
         let hint = match explained.extracted.get("registry") {
-            Some(reg) => format!("{}: regdoctor check {reg}", label(Label::TryCheck, session.lang)),
-            None => format!("{}: regdoctor check <registry>", label(Label::TryCheck, session.lang)),
+            Some(reg) => format!(
+                "{}: regdoctor check {reg}",
+                label(Label::TryCheck, session.lang)
+            ),
+            None => format!(
+                "{}: regdoctor check <registry>",
+                label(Label::TryCheck, session.lang)
+            ),
         };
         report.suggestion = Some(hint);
+    }
+    if args.check {
+        live_check(session, &mut report, &explained.extracted, args.timeout)?;
     }
     report.extracted = explained.extracted;
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     super::emit(session, &report.finish())
+}
+
+/// The categories the live checks can observe: a text match in one of these that no check
+/// reproduces is said to be not reproduced, rather than left standing as if confirmed.
+const LIVE_CATEGORIES: &[Category] = &[
+    Category::DnsResolution,
+    Category::NetworkUnreachable,
+    Category::ProxyMisconfig,
+    Category::TlsUnknownAuthority,
+    Category::TlsExpiredOrClock,
+    Category::TlsHostnameMismatch,
+    Category::HttpVsHttps,
+    Category::NotARegistry,
+];
+
+fn live_check(
+    session: &Session,
+    report: &mut Report,
+    extracted: &BTreeMap<String, String>,
+    timeout: f64,
+) -> Result<()> {
+    let Some(registry) = extracted.get("registry") else {
+        report.suggestion = Some(format!(
+            "{}: regdoctor check <registry>",
+            label(Label::TryCheck, session.lang)
+        ));
+        return Ok(());
+    };
+    let target = crate::target::parse_target(&format!("{registry}/"))
+        .or_else(|_| crate::target::parse_target(registry))
+        .map_err(|e| {
+            UsageError(format!(
+                "the registry found in the text, {registry:?}, is not usable: {e}"
+            ))
+        })?;
+    let args = CheckArgs {
+        target: Some(registry.clone()),
+        timeout,
+        ..CheckArgs::default()
+    };
+    let opts = check::options(session, &args)?;
+    let plan = crate::probe::engine::plan(&[], &[]).map_err(|e| UsageError(e.to_string()))?;
+    let (outcomes, live) = check::run_checks(session, &target, opts, plan, timeout)?;
+    let live_categories: Vec<Category> = live
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .map(|f| f.category)
+        .collect();
+    for f in &mut report.findings {
+        if live_categories.contains(&f.category) {
+            f.verdict = Some(Verdict::Confirmed);
+        } else if LIVE_CATEGORIES.contains(&f.category) {
+            f.verdict = Some(Verdict::NotReproduced);
+        }
+    }
+    // Confirmed causes first, then the live findings the text did not mention, then the rest.
+    let mut ranked: Vec<Finding> = Vec::new();
+    let (confirmed, rest): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut report.findings)
+        .into_iter()
+        .partition(|f| f.verdict == Some(Verdict::Confirmed));
+    ranked.extend(confirmed);
+    let mentioned: Vec<Category> = ranked.iter().chain(&rest).map(|f| f.category).collect();
+    ranked.extend(
+        live.into_iter()
+            .filter(|f| !mentioned.contains(&f.category)),
+    );
+    ranked.extend(rest);
+    report.findings = ranked;
+    report.target = Some(check::target_info(&target, registry.clone()));
+    report.checks = outcomes;
+    Ok(())
 }

@@ -61,7 +61,7 @@ pub fn run(cli: Cli, env: Env) -> Result<u8> {
         progress: std::io::stderr().is_terminal() && format == Format::Human,
     };
     match cli.command {
-        Command::Check(args) => check::run(&session, args),
+        Command::Check(args) => check::run(&session, *args),
         Command::Explain(args) => explain::run(&session, args),
         Command::Rules(args) => rules::run(&session, args),
         Command::Checks => rules::list_checks(&session),

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 
-use super::{ignore_broken_pipe, Session, UsageError};
+use super::{Session, UsageError, ignore_broken_pipe};
 use crate::render;
 
 pub fn run(session: &Session, args: crate::cli::RulesArgs) -> Result<u8> {
@@ -12,10 +12,16 @@ pub fn run(session: &Session, args: crate::cli::RulesArgs) -> Result<u8> {
         Some(code) => show(session, &code),
         None => {
             let mut out = std::io::stdout().lock();
-            render::rules::list(&session.rules, session.format, session.lang, &session.render, &mut out)
-                .and_then(|()| out.flush())
-                .or_else(ignore_broken_pipe)
-                .context("cannot write")?;
+            render::rules::list(
+                &session.rules,
+                session.format,
+                session.lang,
+                &session.render,
+                &mut out,
+            )
+            .and_then(|()| out.flush())
+            .or_else(ignore_broken_pipe)
+            .context("cannot write")?;
             Ok(0)
         }
     }
@@ -27,10 +33,16 @@ pub fn show(session: &Session, code: &str) -> Result<u8> {
         .get(code)
         .ok_or_else(|| UsageError(format!("no rule {code:?}; `regdoctor rules` lists them")))?;
     let mut out = std::io::stdout().lock();
-    render::rules::show(rule, session.format, session.lang, &session.render, &mut out)
-        .and_then(|()| out.flush())
-        .or_else(ignore_broken_pipe)
-        .context("cannot write")?;
+    render::rules::show(
+        rule,
+        session.format,
+        session.lang,
+        &session.render,
+        &mut out,
+    )
+    .and_then(|()| out.flush())
+    .or_else(ignore_broken_pipe)
+    .context("cannot write")?;
     Ok(0)
 }
 

@@ -91,7 +91,11 @@ mod tests {
     fn reads_lists_and_reports_json_errors_with_position() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("daemon.json");
-        std::fs::write(&p, r#"{"insecure-registries": ["r.example:5000", "10.0.0.0/8"]}"#).unwrap();
+        std::fs::write(
+            &p,
+            r#"{"insecure-registries": ["r.example:5000", "10.0.0.0/8"]}"#,
+        )
+        .unwrap();
         let c = read(&p).unwrap().unwrap();
         assert_eq!(c.insecure_registries, vec!["r.example:5000", "10.0.0.0/8"]);
         std::fs::write(&p, "{\n  \"registry-mirrors\": [\"https://m\",]\n}").unwrap();
@@ -100,7 +104,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         std::fs::write(&p, "[]").unwrap();
-        assert!(matches!(read(&p), Err(DaemonConfigError::NotAnObject { .. })));
+        assert!(matches!(
+            read(&p),
+            Err(DaemonConfigError::NotAnObject { .. })
+        ));
         assert_eq!(read(&dir.path().join("missing.json")), Ok(None));
     }
 }

@@ -1,4 +1,5 @@
 //! Typed readers for the client machine's own configuration files.
 
 pub mod daemon_json;
+pub mod docker_config;
 pub mod systemd;

@@ -31,7 +31,8 @@ pub fn read_dir(dir: &Path) -> DropInEnv {
     files.sort();
     for file in files {
         let Ok(text) = std::fs::read_to_string(&file) else {
-            out.problems.push(format!("{}: cannot be read", file.display()));
+            out.problems
+                .push(format!("{}: cannot be read", file.display()));
             continue;
         };
         parse(&text, &file, &mut out);
@@ -50,14 +51,20 @@ fn parse(text: &str, file: &Path, out: &mut DropInEnv) {
             section = Some(line.trim_matches(['[', ']']).to_string());
             continue;
         }
-        let Some(value) = line.strip_prefix("Environment=") else { continue };
+        let Some(value) = line.strip_prefix("Environment=") else {
+            continue;
+        };
         let at = format!("{}:{}", file.display(), n + 1);
         if section.as_deref() != Some("Service") {
-            out.problems.push(format!("{at}: Environment= outside a [Service] section is ignored by systemd"));
+            out.problems.push(format!(
+                "{at}: Environment= outside a [Service] section is ignored by systemd"
+            ));
             continue;
         }
         if value.contains(['“', '”', '„', '‘', '’']) {
-            out.problems.push(format!("{at}: typographic quotes (“ ”) are not quotes to systemd; use plain \" quotes"));
+            out.problems.push(format!(
+                "{at}: typographic quotes (“ ”) are not quotes to systemd; use plain \" quotes"
+            ));
         }
         for assignment in split_assignments(value) {
             match assignment.split_once('=') {
@@ -65,9 +72,12 @@ fn parse(text: &str, file: &Path, out: &mut DropInEnv) {
                     if v.contains('%') && !v.contains("%%") {
                         out.problems.push(format!("{at}: `%` in {k} is a systemd specifier; write `%%` for a literal percent sign"));
                     }
-                    out.vars.push((k.to_string(), v.replace("%%", "%"), file.to_path_buf()));
+                    out.vars
+                        .push((k.to_string(), v.replace("%%", "%"), file.to_path_buf()));
                 }
-                _ => out.problems.push(format!("{at}: {assignment:?} is not NAME=value")),
+                _ => out
+                    .problems
+                    .push(format!("{at}: {assignment:?} is not NAME=value")),
             }
         }
     }
@@ -107,7 +117,11 @@ mod tests {
             "[Service]\nEnvironment=\"HTTP_PROXY=http://p:3128\" \"NO_PROXY=localhost,.corp\"\nEnvironment=HTTPS_PROXY=http://p:3128\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join("z-bad.conf"), "Environment=HTTPS_PROXY=http://q:1\n[Service]\nEnvironment=“HTTP_PROXY=x”\n").unwrap();
+        std::fs::write(
+            dir.path().join("z-bad.conf"),
+            "Environment=HTTPS_PROXY=http://q:1\n[Service]\nEnvironment=“HTTP_PROXY=x”\n",
+        )
+        .unwrap();
         let env = read_dir(dir.path());
         assert_eq!(env.get("HTTPS_PROXY").unwrap().1, "http://p:3128");
         assert_eq!(env.get("NO_PROXY").unwrap().1, "localhost,.corp");

@@ -58,12 +58,17 @@ impl Extractor {
         let Some(p) = patterns() else { return };
         let mut put = |k: &str, v: &str| {
             if !v.is_empty() {
-                self.found.entry(k.to_string()).or_insert_with(|| v.to_string());
+                self.found
+                    .entry(k.to_string())
+                    .or_insert_with(|| v.to_string());
             }
         };
         if let Some(c) = p.realm.captures(line) {
             if let Ok(url) = url::Url::parse(&c[1]) {
-                put("realm", &format!("{}://{}{}", url.scheme(), url.authority(), url.path()));
+                put(
+                    "realm",
+                    &format!("{}://{}{}", url.scheme(), url.authority(), url.path()),
+                );
                 if let Some(h) = url.host_str() {
                     put("realm_host", h);
                 }
@@ -119,7 +124,9 @@ pub fn fix_vars(found: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut vars = found.clone();
     if let Some(reg) = found.get("registry") {
         let (host, port) = match reg.rsplit_once(':') {
-            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.ends_with(':') => (h, Some(p)),
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.ends_with(':') => {
+                (h, Some(p))
+            }
             _ => (reg.as_str(), None),
         };
         vars.insert("host".into(), host.to_string());
@@ -156,21 +163,32 @@ mod tests {
             "Error trying to reuse blob sha256:abc at destination: Get https://dockerauth.cn-hangzhou.aliyuncs.com/auth?account=bob&scope=repository%3Ans%2Fapp%3Apull%2Cpush&service=registry.aliyuncs.com%3Acn-hangzhou%3A26842: unexpected EOF",
         ]);
         assert_eq!(got["realm_host"], "dockerauth.cn-hangzhou.aliyuncs.com");
-        assert_eq!(got["realm"], "https://dockerauth.cn-hangzhou.aliyuncs.com/auth");
+        assert_eq!(
+            got["realm"],
+            "https://dockerauth.cn-hangzhou.aliyuncs.com/auth"
+        );
 
-        let got = scan(&["Error response from daemon: Get \"https://registry.example.com:5000/v2/\": x509: certificate signed by unknown authority"]);
+        let got = scan(&[
+            "Error response from daemon: Get \"https://registry.example.com:5000/v2/\": x509: certificate signed by unknown authority",
+        ]);
         assert_eq!(got["registry"], "registry.example.com:5000");
         assert_eq!(got["client"], "docker");
 
-        let got = scan(&["Error response from daemon: pull access denied for registry.cn-hangzhou.aliyuncs.com/library/node, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"]);
+        let got = scan(&[
+            "Error response from daemon: pull access denied for registry.cn-hangzhou.aliyuncs.com/library/node, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+        ]);
         assert_eq!(got["registry"], "registry.cn-hangzhou.aliyuncs.com");
         assert_eq!(got["repository"], "library/node");
 
-        let got = scan(&["Error response from daemon: login attempt to https://r.example/v2/ failed with status: 401 Unauthorized"]);
+        let got = scan(&[
+            "Error response from daemon: login attempt to https://r.example/v2/ failed with status: 401 Unauthorized",
+        ]);
         assert_eq!(got["http_status"], "401");
         assert_eq!(got["registry"], "r.example");
 
-        let got = scan(&["dial tcp: lookup swr.cn-north-4.myhuaweicloud.com on 10.0.0.2:53: no such host"]);
+        let got = scan(&[
+            "dial tcp: lookup swr.cn-north-4.myhuaweicloud.com on 10.0.0.2:53: no such host",
+        ]);
         assert_eq!(got["registry"], "swr.cn-north-4.myhuaweicloud.com");
     }
 

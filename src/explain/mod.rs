@@ -8,9 +8,9 @@ use std::io::Read;
 
 use crate::i18n::Lang;
 use crate::report::{Finding, MatchedLine};
+use crate::rules::RuleSet;
 use crate::rules::diagnose;
 use crate::rules::matcher::Matcher;
-use crate::rules::RuleSet;
 
 /// How many example lines each finding keeps; repeats of the same text are counted, not kept.
 const EXAMPLES_PER_RULE: usize = 3;

@@ -7,11 +7,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
-use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts, ResolveHosts};
+use hickory_resolver::Resolver;
+use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::Resolver;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DnsAnswer {
@@ -48,7 +48,9 @@ pub fn hosts_file_lookup(path: &Path, host: &str) -> Vec<IpAddr> {
         let Some(Ok(ip)) = fields.next().map(str::parse::<IpAddr>) else {
             continue;
         };
-        if fields.any(|name| name.trim_end_matches('.').eq_ignore_ascii_case(host)) && !out.contains(&ip) {
+        if fields.any(|name| name.trim_end_matches('.').eq_ignore_ascii_case(host))
+            && !out.contains(&ip)
+        {
             out.push(ip);
         }
     }
@@ -73,7 +75,10 @@ pub async fn dns_lookup(
                     servers: Vec::new(),
                     servers_from: resolv_conf.display().to_string(),
                     search: Vec::new(),
-                    answer: DnsAnswer::NoServer(format!("cannot read {}: {e}", resolv_conf.display())),
+                    answer: DnsAnswer::NoServer(format!(
+                        "cannot read {}: {e}",
+                        resolv_conf.display()
+                    )),
                 };
             }
         }
@@ -125,7 +130,11 @@ pub async fn dns_lookup(
         Ok(resolver) => match resolver.lookup_ip(host).await {
             Ok(found) => {
                 let addrs: Vec<IpAddr> = found.iter().collect();
-                if addrs.is_empty() { DnsAnswer::NoData } else { DnsAnswer::Addrs(addrs) }
+                if addrs.is_empty() {
+                    DnsAnswer::NoData
+                } else {
+                    DnsAnswer::Addrs(addrs)
+                }
             }
             Err(e) => classify(&e),
         },
@@ -196,7 +205,13 @@ mod tests {
         )
         .unwrap();
         let got = hosts_file_lookup(&path, "REG.example.");
-        assert_eq!(got, vec!["10.0.0.5".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        assert_eq!(
+            got,
+            vec![
+                "10.0.0.5".parse::<IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
         assert!(hosts_file_lookup(&path, "other").is_empty());
         assert!(hosts_file_lookup(&dir.path().join("missing"), "x").is_empty());
     }

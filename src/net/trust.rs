@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use rustls::RootCertStore;
-use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 
 #[derive(Debug, Clone)]
 pub struct Trust {
@@ -89,8 +89,10 @@ fn read_certs_dir(dir: &Path) -> CertsDir {
                         }
                     }
                     if n == 0 {
-                        out.problems
-                            .push(format!("{}: no PEM certificate in the file", path.display()));
+                        out.problems.push(format!(
+                            "{}: no PEM certificate in the file",
+                            path.display()
+                        ));
                     }
                 }
                 Err(e) => out.problems.push(format!("{}: {e}", path.display())),

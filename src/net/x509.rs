@@ -58,8 +58,16 @@ pub fn parse(der: &[u8]) -> Option<CertInfo> {
     let issuer = cert.issuer().to_string();
     Some(CertInfo {
         self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
-        subject: if subject.is_empty() { "(empty)".into() } else { subject },
-        issuer: if issuer.is_empty() { "(empty)".into() } else { issuer },
+        subject: if subject.is_empty() {
+            "(empty)".into()
+        } else {
+            subject
+        },
+        issuer: if issuer.is_empty() {
+            "(empty)".into()
+        } else {
+            issuer
+        },
         dns_names,
         ip_addresses,
         not_before: cert.validity().not_before.timestamp(),
@@ -128,7 +136,10 @@ impl CertInfo {
 pub fn date(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| unix.to_string())
 }
 
@@ -153,7 +164,10 @@ mod tests {
 
     #[test]
     fn host_matching_follows_go() {
-        let c = info(&["registry.example.com", "*.mirror.example.com"], &["10.0.0.1"]);
+        let c = info(
+            &["registry.example.com", "*.mirror.example.com"],
+            &["10.0.0.1"],
+        );
         assert!(c.names_host("registry.example.com"));
         assert!(c.names_host("REGISTRY.example.com."));
         assert!(c.names_host("a.mirror.example.com"));

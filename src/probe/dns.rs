@@ -30,7 +30,13 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         let list: Vec<SocketAddr> = addrs.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
         let _ = ctx.board.addrs.set(list);
     };
-    let joined = |addrs: &[IpAddr]| addrs.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", ");
+    let joined = |addrs: &[IpAddr]| {
+        addrs
+            .iter()
+            .map(IpAddr::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
 
     if let Some((_, _, ip)) = ctx
         .opts
@@ -56,11 +62,19 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     }
 
     let (dns, system) = tokio::join!(
-        resolver::dns_lookup(&host, &ctx.opts.nameservers, &ctx.opts.resolv_conf, QUERY_TIMEOUT),
+        resolver::dns_lookup(
+            &host,
+            &ctx.opts.nameservers,
+            &ctx.opts.resolv_conf,
+            QUERY_TIMEOUT
+        ),
         async {
             // getaddrinfo cannot be pointed at a test server, so it is not asked when one is.
             if ctx.opts.nameservers.is_empty() {
-                Some(resolver::system_lookup(&host, QUERY_TIMEOUT + Duration::from_millis(500)).await)
+                Some(
+                    resolver::system_lookup(&host, QUERY_TIMEOUT + Duration::from_millis(500))
+                        .await,
+                )
             } else {
                 None
             }
@@ -69,7 +83,11 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let servers = if dns.servers.is_empty() {
         "none".to_string()
     } else {
-        dns.servers.iter().map(SocketAddr::to_string).collect::<Vec<_>>().join(", ")
+        dns.servers
+            .iter()
+            .map(SocketAddr::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     if let DnsAnswer::Addrs(addrs) = &dns.answer {
         publish(addrs);
@@ -89,13 +107,28 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     }
 
     let (key, what) = match &dns.answer {
-        DnsAnswer::NxDomain => ("dns.nxdomain", "NXDOMAIN: the name does not exist".to_string()),
-        DnsAnswer::NoData => ("dns.no_address", "the name exists but has no A or AAAA record".to_string()),
-        DnsAnswer::ServFail => ("dns.servfail", "SERVFAIL: the server failed to answer for this name".to_string()),
-        DnsAnswer::Refused => ("dns.refused", "REFUSED: the server will not answer this query".to_string()),
+        DnsAnswer::NxDomain => (
+            "dns.nxdomain",
+            "NXDOMAIN: the name does not exist".to_string(),
+        ),
+        DnsAnswer::NoData => (
+            "dns.no_address",
+            "the name exists but has no A or AAAA record".to_string(),
+        ),
+        DnsAnswer::ServFail => (
+            "dns.servfail",
+            "SERVFAIL: the server failed to answer for this name".to_string(),
+        ),
+        DnsAnswer::Refused => (
+            "dns.refused",
+            "REFUSED: the server will not answer this query".to_string(),
+        ),
         DnsAnswer::Timeout => (
             "dns.timeout",
-            format!("no answer from {servers} within {} ms", QUERY_TIMEOUT.as_millis()),
+            format!(
+                "no answer from {servers} within {} ms",
+                QUERY_TIMEOUT.as_millis()
+            ),
         ),
         DnsAnswer::NoServer(why) => ("dns.timeout", format!("no DNS server to ask: {why}")),
         DnsAnswer::Other(e) => ("dns.servfail", format!("lookup failed: {e}")),
@@ -105,7 +138,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         .obs(key)
         .evidence("name", host.clone())
         .evidence("DNS answer", what.clone())
-        .evidence("DNS servers", format!("{servers} (from {})", dns.servers_from))
+        .evidence(
+            "DNS servers",
+            format!("{servers} (from {})", dns.servers_from),
+        )
         .evidence(
             "hosts file",
             format!("{}: no entry", ctx.opts.hosts_file.display()),
@@ -124,7 +160,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         );
     }
     if host.ends_with(".invalid") {
-        obs = obs.evidence("note", "`.invalid` is reserved (RFC 6761) and never resolves");
+        obs = obs.evidence(
+            "note",
+            "`.invalid` is reserved (RFC 6761) and never resolves",
+        );
     }
     ProbeResult::fail(format!("{host}: {what}"), vec![obs])
 }

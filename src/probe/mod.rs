@@ -1,6 +1,9 @@
 //! Checks: each a probe with a stable id, the checks it needs first, its own timeout, and a
 //! function that observes. Adding a check is one module here plus one line in `PROBES`.
 
+pub mod auths;
+pub mod content_trust;
+pub mod daemon_config;
 pub mod dns;
 pub mod engine;
 pub mod ping;
@@ -34,11 +37,29 @@ pub struct ProbeDef {
 }
 
 /// Every check, in the order they are shown.
-pub const PROBES: &[ProbeDef] = &[proxy::PROBE, dns::PROBE, tcp::PROBE, tls::PROBE, ping::PROBE];
+pub const PROBES: &[ProbeDef] = &[
+    daemon_config::PROBE,
+    auths::PROBE,
+    content_trust::PROBE,
+    proxy::PROBE,
+    dns::PROBE,
+    tcp::PROBE,
+    tls::PROBE,
+    ping::PROBE,
+];
 
 /// Every observation key a probe can record. A test keeps this list equal to the keys written
 /// in `src/probe/`, and the rule registry test checks that a rule explains each.
 pub const EMITTED_KEYS: &[&str] = &[
+    "auths.bad_auth_value",
+    "auths.helper_missing",
+    "auths.key_mismatch",
+    "auths.malformed",
+    "auths.permissions",
+    "content-trust.enabled",
+    "daemon-config.malformed",
+    "daemon-config.mirror_invalid",
+    "daemon-config.unknown_key",
     "dns.no_address",
     "dns.nxdomain",
     "dns.refused",
@@ -148,6 +169,15 @@ pub struct CheckOptions {
     pub shell_proxy: proxy::ProxySettings,
     /// Proxy settings that systemd or the daemon would ignore or misread.
     pub proxy_config_problems: Vec<String>,
+    /// `--docker-config` or `$DOCKER_CONFIG` or `~/.docker`.
+    pub docker_config_dir: PathBuf,
+    /// `$PATH`, split: where credential helpers are looked up.
+    pub path_dirs: Vec<PathBuf>,
+    /// `DOCKER_CONTENT_TRUST` / `DOCKER_CONTENT_TRUST_SERVER` of this shell.
+    pub content_trust_env: Option<String>,
+    pub content_trust_server: Option<String>,
+    /// Shell start-up files where content trust is often switched on.
+    pub profile_files: Vec<PathBuf>,
 }
 
 /// Facts earlier checks hand to later ones. Each is set at most once, by the check named.
@@ -199,7 +229,10 @@ impl Ctx {
             }
             if let (Ok(net), Some(addrs)) = (e.parse::<ipnet::IpNet>(), addrs) {
                 if let Some(a) = addrs.iter().find(|a| net.contains(&a.ip())) {
-                    return Some(format!("{} is inside insecure-registries entry {e}", a.ip()));
+                    return Some(format!(
+                        "{} is inside insecure-registries entry {e}",
+                        a.ip()
+                    ));
                 }
             }
         }
@@ -240,7 +273,10 @@ mod tests {
     #[test]
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
-        let re = regex::Regex::new(r#""((?:dns|tcp|tls|ping|proxy)\.[a-z_]+)""#).unwrap();
+        let re = regex::Regex::new(
+            r#""((?:dns|tcp|tls|ping|proxy|auths|content-trust|daemon-config)\.[a-z_]+)""#,
+        )
+        .unwrap();
         let mut found = std::collections::BTreeSet::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -252,7 +288,8 @@ mod tests {
                 found.insert(c[1].to_string());
             }
         }
-        let listed: std::collections::BTreeSet<String> = EMITTED_KEYS.iter().map(|s| s.to_string()).collect();
+        let listed: std::collections::BTreeSet<String> =
+            EMITTED_KEYS.iter().map(|s| s.to_string()).collect();
         assert_eq!(found, listed);
     }
 
@@ -266,7 +303,11 @@ mod tests {
             for need in p.needs {
                 let pos = PROBES.iter().position(|q| q.id == *need);
                 // Needs point backwards, so the list is already a topological order: no cycles.
-                assert!(pos.is_some_and(|pos| pos < i), "{} needs unknown or later {need}", p.id);
+                assert!(
+                    pos.is_some_and(|pos| pos < i),
+                    "{} needs unknown or later {need}",
+                    p.id
+                );
             }
         }
     }

@@ -36,30 +36,48 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         Scheme::Https => "https",
         Scheme::Http => "http",
     };
-    let url_host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+    let url_host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
     let url = format!("{scheme}://{url_host}:{}/v2/", ctx.port());
     let client = match http::client(host, transport.addr, transport.tls.clone(), REQUEST_TIMEOUT) {
         Ok(c) => c,
-        Err(e) => return ProbeResult::fail(format!("cannot build an HTTP client: {e}"), Vec::new()),
+        Err(e) => {
+            return ProbeResult::fail(format!("cannot build an HTTP client: {e}"), Vec::new());
+        }
     };
     let resp = match client.get(&url).send().await {
         Ok(r) => r,
         Err(e) => {
             let detail = http::describe_error(&e);
             let what = if e.is_timeout() {
-                format!("connected, but no HTTP answer within {} ms", REQUEST_TIMEOUT.as_millis())
+                format!(
+                    "connected, but no HTTP answer within {} ms",
+                    REQUEST_TIMEOUT.as_millis()
+                )
             } else {
                 format!("no HTTP answer: {detail}")
             };
             return ProbeResult::fail(
                 what.clone(),
-                vec![ctx.obs("ping.stalled").evidence("request", format!("GET {url}")).evidence("result", what)],
+                vec![
+                    ctx.obs("ping.stalled")
+                        .evidence("request", format!("GET {url}"))
+                        .evidence("result", what),
+                ],
             );
         }
     };
     let status = resp.status();
     let headers = resp.headers().clone();
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let api_version = header("docker-distribution-api-version");
     let content_type = header("content-type").unwrap_or_default();
     let challenges: Vec<String> = headers
@@ -69,7 +87,11 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         .collect();
     let (body, truncated) = http::capped_body(resp).await;
     let body_text = String::from_utf8_lossy(&body);
-    let snippet: String = body_text.chars().take(200).collect::<String>().replace(['\n', '\r'], " ");
+    let snippet: String = body_text
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .replace(['\n', '\r'], " ");
 
     let base = |key: &str| -> Observation {
         let mut o = ctx
@@ -85,7 +107,15 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         for c in &challenges {
             o = o.evidence("WWW-Authenticate", c.clone());
         }
-        for name in ["x-request-id", "x-trace-id", "x-acs-request-id", "x-harbor-csrf-token", "location", "server", "date"] {
+        for name in [
+            "x-request-id",
+            "x-trace-id",
+            "x-acs-request-id",
+            "x-harbor-csrf-token",
+            "location",
+            "server",
+            "date",
+        ] {
             if let Some(v) = header(name) {
                 if name != "x-harbor-csrf-token" {
                     o = o.evidence(name, v);
@@ -93,18 +123,36 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             }
         }
         if !snippet.trim().is_empty() {
-            o = o.evidence("body", format!("{}{}", snippet.trim(), if truncated || body_text.chars().count() > 200 { " …" } else { "" }));
+            o = o.evidence(
+                "body",
+                format!(
+                    "{}{}",
+                    snippet.trim(),
+                    if truncated || body_text.chars().count() > 200 {
+                        " …"
+                    } else {
+                        ""
+                    }
+                ),
+            );
         }
         o
     };
     let looks_html = content_type.contains("text/html")
-        || body_text.trim_start().to_ascii_lowercase().starts_with("<!doctype html")
-        || body_text.trim_start().to_ascii_lowercase().starts_with("<html");
+        || body_text
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("<!doctype html")
+        || body_text
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("<html");
     let code = status.as_u16();
 
     if matches!(code, 200 | 401) && !looks_html {
         let mut result = ProbeResult::pass(String::new());
-        let auth = match www_auth::parse(&challenges.iter().map(String::as_str).collect::<Vec<_>>()) {
+        let auth = match www_auth::parse(&challenges.iter().map(String::as_str).collect::<Vec<_>>())
+        {
             Ok(list) if !list.is_empty() => list
                 .iter()
                 .map(|c| {
@@ -124,14 +172,23 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         };
         result.summary = Some(format!(
             "{status}{}{}",
-            api_version.as_ref().map(|v| format!(", API {v}")).unwrap_or_default(),
-            if auth.is_empty() { String::new() } else { format!(", auth: {auth}") }
+            api_version
+                .as_ref()
+                .map(|v| format!(", API {v}"))
+                .unwrap_or_default(),
+            if auth.is_empty() {
+                String::new()
+            } else {
+                format!(", auth: {auth}")
+            }
         ));
         if code == 401 {
             result.observations.push(base("ping.auth_required"));
         }
         if api_version.is_none() {
-            result.observations.push(base("ping.missing_api_version_header").severity(Severity::Info));
+            result
+                .observations
+                .push(base("ping.missing_api_version_header").severity(Severity::Info));
         }
         return result;
     }
@@ -149,7 +206,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     };
     let result = ProbeResult::fail(format!("{status} from GET /v2/"), vec![base(key)]);
     if key == "ping.redirect" {
-        return ProbeResult { status: Some(Status::Warn), ..result };
+        return ProbeResult {
+            status: Some(Status::Warn),
+            ..result
+        };
     }
     result
 }

@@ -40,8 +40,12 @@ fn describe(d: &Result<ProxyDecision, go_proxy::ProxyError>) -> String {
     match d {
         Ok(ProxyDecision::Via(u)) => format!("via {}", crate::report::redact::text(u.as_str())),
         Ok(ProxyDecision::Direct(DirectReason::NoProxySet)) => "direct (no proxy set)".into(),
-        Ok(ProxyDecision::Direct(DirectReason::Loopback)) => "direct (loopback is never proxied)".into(),
-        Ok(ProxyDecision::Direct(DirectReason::NoProxyMatch { entry })) => format!("direct (NO_PROXY entry {entry:?})"),
+        Ok(ProxyDecision::Direct(DirectReason::Loopback)) => {
+            "direct (loopback is never proxied)".into()
+        }
+        Ok(ProxyDecision::Direct(DirectReason::NoProxyMatch { entry })) => {
+            format!("direct (NO_PROXY entry {entry:?})")
+        }
         Ok(ProxyDecision::Direct(DirectReason::NoProxyWildcard)) => "direct (NO_PROXY=*)".into(),
         Err(e) => format!("unusable: {e}"),
     }
@@ -50,7 +54,11 @@ fn describe(d: &Result<ProxyDecision, go_proxy::ProxyError>) -> String {
 async fn probe(ctx: &Ctx) -> ProbeResult {
     let host = ctx.host().to_string();
     let port = ctx.port();
-    let url_host = if host.contains(':') { format!("[{host}]") } else { host.clone() };
+    let url_host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
     let Ok(url) = url::Url::parse(&format!("https://{url_host}:{port}/v2/")) else {
         return ProbeResult::skip(format!("{host} cannot be written as a URL"));
     };
@@ -58,21 +66,29 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let shell = &ctx.opts.shell_proxy;
     let d = go_proxy::decide(&daemon.env, &url);
     let s = go_proxy::decide(&shell.env, &url);
-    let summary_base = format!("daemon: {} [{}]; shell: {}", describe(&d), daemon.source, describe(&s));
+    let summary_base = format!(
+        "daemon: {} [{}]; shell: {}",
+        describe(&d),
+        daemon.source,
+        describe(&s)
+    );
     let mut observations: Vec<Observation> = Vec::new();
     let mut status = Status::Pass;
 
     for problem in &ctx.opts.proxy_config_problems {
-        observations.push(ctx.obs("proxy.config_ignored").evidence("problem", problem.clone()));
+        observations.push(
+            ctx.obs("proxy.config_ignored")
+                .evidence("problem", problem.clone()),
+        );
         status = status.max(Status::Warn);
     }
 
     match &d {
         Err(e) => {
-            observations.push(
-                ctx.obs("proxy.invalid_url")
-                    .evidence("daemon proxy setting", format!("{e} (from {})", daemon.source)),
-            );
+            observations.push(ctx.obs("proxy.invalid_url").evidence(
+                "daemon proxy setting",
+                format!("{e} (from {})", daemon.source),
+            ));
             status = Status::Fail;
         }
         Ok(ProxyDecision::Via(proxy)) => {
@@ -101,12 +117,25 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             .env
             .no_proxy
             .as_deref()
-            .filter(|np| go_proxy::curl_no_proxy_matches(np, &host) != matches!(s, Ok(ProxyDecision::Direct(DirectReason::NoProxyMatch { .. }) | ProxyDecision::Direct(DirectReason::NoProxyWildcard))))
+            .filter(|np| {
+                go_proxy::curl_no_proxy_matches(np, &host)
+                    != matches!(
+                        s,
+                        Ok(ProxyDecision::Direct(DirectReason::NoProxyMatch { .. })
+                            | ProxyDecision::Direct(DirectReason::NoProxyWildcard))
+                    )
+            })
             .map(|np| format!("curl reads NO_PROXY={np:?} differently from Go for {host}"));
         let mut obs = ctx
             .obs("proxy.daemon_shell_differ")
-            .evidence("daemon", format!("{} (settings from {})", describe(&d), daemon.source))
-            .evidence("shell", format!("{} (settings from {})", describe(&s), shell.source))
+            .evidence(
+                "daemon",
+                format!("{} (settings from {})", describe(&d), daemon.source),
+            )
+            .evidence(
+                "shell",
+                format!("{} (settings from {})", describe(&s), shell.source),
+            )
             .evidence("what to change", no_proxy_hint);
         if let Some(note) = curl_note {
             obs = obs.evidence("curl", note);
@@ -122,7 +151,12 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
 }
 
 /// CONNECT host:port through the proxy, as Go's transport does for an https URL.
-async fn connect_through(ctx: &Ctx, proxy: &url::Url, host: &str, port: u16) -> Result<(), Observation> {
+async fn connect_through(
+    ctx: &Ctx,
+    proxy: &url::Url,
+    host: &str,
+    port: u16,
+) -> Result<(), Observation> {
     let proxy_host = proxy.host_str().unwrap_or_default().to_string();
     let proxy_port = proxy.port_or_known_default().unwrap_or(3128);
     let shown = format!("{}://{proxy_host}:{proxy_port}", proxy.scheme());
@@ -131,16 +165,26 @@ async fn connect_through(ctx: &Ctx, proxy: &url::Url, host: &str, port: u16) -> 
         // https and socks5 proxies are rarer; reported, not probed.
         return Ok(());
     }
-    let connect = tokio::time::timeout(STEP_TIMEOUT, TcpStream::connect((proxy_host.as_str(), proxy_port))).await;
+    let connect = tokio::time::timeout(
+        STEP_TIMEOUT,
+        TcpStream::connect((proxy_host.as_str(), proxy_port)),
+    )
+    .await;
     let mut stream = match connect {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return Err(base("proxy.unreachable").evidence("connect", e.to_string())),
         Err(_) => {
-            return Err(base("proxy.unreachable")
-                .evidence("connect", format!("no answer within {} ms", STEP_TIMEOUT.as_millis())));
+            return Err(base("proxy.unreachable").evidence(
+                "connect",
+                format!("no answer within {} ms", STEP_TIMEOUT.as_millis()),
+            ));
         }
     };
-    let target = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+    let target = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
     let mut req = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
     if !proxy.username().is_empty() {
         let user = percent_decode(proxy.username());
@@ -163,18 +207,32 @@ async fn connect_through(ctx: &Ctx, proxy: &url::Url, host: &str, port: u16) -> 
         Err(_) => {
             return Err(base("proxy.unreachable").evidence(
                 "CONNECT",
-                format!("connected, but no answer to CONNECT {target} within {} ms", STEP_TIMEOUT.as_millis()),
+                format!(
+                    "connected, but no answer to CONNECT {target} within {} ms",
+                    STEP_TIMEOUT.as_millis()
+                ),
             ));
         }
     };
     let status_line = answer.lines().next().unwrap_or("").trim().to_string();
-    let code = status_line.split_whitespace().nth(1).and_then(|c| c.parse::<u16>().ok());
+    let code = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok());
     match code {
         Some(200..=299) => Ok(()),
         Some(407) => Err(base("proxy.auth_required")
             .evidence("CONNECT", format!("CONNECT {target} → {status_line}"))
-            .evidence("credentials sent", if proxy.username().is_empty() { "none" } else { "yes (redacted)" })),
-        _ => Err(base("proxy.connect_refused").evidence("CONNECT", format!("CONNECT {target} → {status_line:?}"))),
+            .evidence(
+                "credentials sent",
+                if proxy.username().is_empty() {
+                    "none"
+                } else {
+                    "yes (redacted)"
+                },
+            )),
+        _ => Err(base("proxy.connect_refused")
+            .evidence("CONNECT", format!("CONNECT {target} → {status_line:?}"))),
     }
 }
 

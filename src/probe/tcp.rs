@@ -45,13 +45,16 @@ impl ConnectError {
             ErrorKind::ConnectionRefused => ConnectError::Refused,
             ErrorKind::TimedOut => ConnectError::Timeout,
             ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => ConnectError::Reset,
-            ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable | ErrorKind::AddrNotAvailable => {
-                ConnectError::Unreachable
-            }
+            ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable
+            | ErrorKind::AddrNotAvailable => ConnectError::Unreachable,
             _ => ConnectError::Other,
         }
     }
 }
+
+/// A connection attempt: the time it took, or why it failed.
+type Attempt = Result<Duration, (ConnectError, String)>;
 
 fn run(ctx: Arc<Ctx>) -> ProbeFuture {
     Box::pin(async move { probe(&ctx).await })
@@ -65,7 +68,8 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     for (i, addr) in addrs.iter().copied().take(MAX_ADDRS).enumerate() {
         set.spawn(async move {
             let started = Instant::now();
-            let r = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await;
+            let r =
+                tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await;
             let took = started.elapsed();
             let outcome = match r {
                 Ok(Ok(_stream)) => Ok(took),
@@ -78,12 +82,9 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             (i, addr, outcome)
         });
     }
-    let mut results: Vec<(usize, SocketAddr, Result<Duration, (ConnectError, String)>)> = set
-        .join_all()
-        .await;
+    let mut results: Vec<(usize, SocketAddr, Attempt)> = set.join_all().await;
     results.sort_by_key(|(i, _, _)| *i);
-    let results: Vec<(SocketAddr, Result<Duration, (ConnectError, String)>)> =
-        results.into_iter().map(|(_, a, r)| (a, r)).collect();
+    let results: Vec<(SocketAddr, Attempt)> = results.into_iter().map(|(_, a, r)| (a, r)).collect();
 
     let lines: Vec<String> = results
         .iter()
@@ -119,5 +120,8 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     for l in &lines {
         obs = obs.evidence("connect", l.clone());
     }
-    ProbeResult::fail(format!("no address accepted a connection: {}", lines.join("; ")), vec![obs])
+    ProbeResult::fail(
+        format!("no address accepted a connection: {}", lines.join("; ")),
+        vec![obs],
+    )
 }

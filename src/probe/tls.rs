@@ -38,7 +38,10 @@ fn run(ctx: Arc<Ctx>) -> ProbeFuture {
 }
 
 enum Handshake {
-    Done { version: String, alpn: Option<String> },
+    Done {
+        version: String,
+        alpn: Option<String>,
+    },
     SpeaksHttp(String),
     Failed(String),
     Stalled,
@@ -58,23 +61,25 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         Handshake::SpeaksHttp(status_line) => plain_http(ctx, addr, &status_line),
         Handshake::Stalled => ProbeResult::fail(
             "the TLS handshake got no answer".to_string(),
-            vec![ctx
-                .obs("tls.handshake_stalled")
-                .evidence("address", addr.to_string())
-                .evidence(
-                    "handshake",
-                    format!(
-                        "TCP connected, then no TLS answer within {} ms",
-                        HANDSHAKE_TIMEOUT.as_millis()
+            vec![
+                ctx.obs("tls.handshake_stalled")
+                    .evidence("address", addr.to_string())
+                    .evidence(
+                        "handshake",
+                        format!(
+                            "TCP connected, then no TLS answer within {} ms",
+                            HANDSHAKE_TIMEOUT.as_millis()
+                        ),
                     ),
-                )],
+            ],
         ),
         Handshake::Failed(err) => ProbeResult::fail(
             format!("TLS handshake failed: {err}"),
-            vec![ctx
-                .obs("tls.handshake_failed")
-                .evidence("address", addr.to_string())
-                .evidence("handshake error", err)],
+            vec![
+                ctx.obs("tls.handshake_failed")
+                    .evidence("address", addr.to_string())
+                    .evidence("handshake error", err),
+            ],
         ),
         Handshake::Done { version, alpn } => judge(ctx, addr, &trust, &chain, version, alpn),
     }
@@ -139,14 +144,20 @@ async fn http_status_line(host: &str, addr: SocketAddr) -> Option<String> {
         let line = text.lines().next()?.trim().to_string();
         line.starts_with("HTTP/").then_some(line)
     };
-    tokio::time::timeout(Duration::from_secs(2), io).await.ok().flatten()
+    tokio::time::timeout(Duration::from_secs(2), io)
+        .await
+        .ok()
+        .flatten()
 }
 
 fn plain_http(ctx: &Ctx, addr: SocketAddr, status_line: &str) -> ProbeResult {
     let port = ctx.port();
     let evidence = |o: Observation| {
         o.evidence("address", addr.to_string())
-            .evidence("TLS handshake", "the server answered the ClientHello with something that is not TLS")
+            .evidence(
+                "TLS handshake",
+                "the server answered the ClientHello with something that is not TLS",
+            )
             .evidence("plain HTTP GET /v2/", status_line.to_string())
     };
     if let Some(reason) = ctx.insecure_reason() {
@@ -155,8 +166,11 @@ fn plain_http(ctx: &Ctx, addr: SocketAddr, status_line: &str) -> ProbeResult {
             addr,
             tls: None,
         });
-        let obs = evidence(ctx.obs("tls.plain_http_allowed")).evidence("why Docker allows it", reason.clone());
-        let mut r = ProbeResult::pass(format!("no TLS on port {port}: plain HTTP, allowed ({reason})"));
+        let obs = evidence(ctx.obs("tls.plain_http_allowed"))
+            .evidence("why Docker allows it", reason.clone());
+        let mut r = ProbeResult::pass(format!(
+            "no TLS on port {port}: plain HTTP, allowed ({reason})"
+        ));
         r.observations.push(obs);
         return r;
     }
@@ -193,7 +207,10 @@ fn judge(
     let Some((leaf_der, intermediates)) = chain.split_first() else {
         return ProbeResult::fail(
             "the server sent no certificate",
-            vec![ctx.obs("tls.handshake_failed").evidence("handshake", "no certificate presented")],
+            vec![
+                ctx.obs("tls.handshake_failed")
+                    .evidence("handshake", "no certificate presented"),
+            ],
         );
     };
     let leaf = infos.first().cloned().flatten();
@@ -201,8 +218,16 @@ fn judge(
     // Evidence common to every verdict: the chain, and what we trusted.
     let mut common: Vec<(String, String)> = vec![("address".into(), addr.to_string())];
     for (i, info) in infos.iter().enumerate() {
-        let label = if i == 0 { "certificate 0 (server)".to_string() } else { format!("certificate {i}") };
-        common.push((label, info.as_ref().map_or("unreadable certificate".into(), CertInfo::describe)));
+        let label = if i == 0 {
+            "certificate 0 (server)".to_string()
+        } else {
+            format!("certificate {i}")
+        };
+        common.push((
+            label,
+            info.as_ref()
+                .map_or("unreadable certificate".into(), CertInfo::describe),
+        ));
     }
     common.push(("trust store".into(), trust_summary(trust)));
 
@@ -213,25 +238,59 @@ fn judge(
     let server_name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
         .unwrap_or_else(|_| ServerName::try_from("invalid.invalid").expect("static name is valid"));
     use rustls::client::danger::ServerCertVerifier;
-    let rustls_verdict = verifier.verify_server_cert(leaf_der, intermediates, &server_name, &[], UnixTime::now());
+    let rustls_verdict =
+        verifier.verify_server_cert(leaf_der, intermediates, &server_name, &[], UnixTime::now());
 
     // Independent facts, each its own finding.
     let mut keys: Vec<(&'static str, String)> = Vec::new();
     let now = now_unix();
     if let Some(l) = &leaf {
         if now > l.not_after {
-            keys.push(("tls.expired", format!("expired on {}; this machine's clock says {}", x509::date(l.not_after), x509::date(now))));
+            keys.push((
+                "tls.expired",
+                format!(
+                    "expired on {}; this machine's clock says {}",
+                    x509::date(l.not_after),
+                    x509::date(now)
+                ),
+            ));
         } else if now < l.not_before {
-            keys.push(("tls.not_yet_valid", format!("valid only from {}; this machine's clock says {}", x509::date(l.not_before), x509::date(now))));
+            keys.push((
+                "tls.not_yet_valid",
+                format!(
+                    "valid only from {}; this machine's clock says {}",
+                    x509::date(l.not_before),
+                    x509::date(now)
+                ),
+            ));
         } else if l.not_after - now < EXPIRY_WARNING_DAYS * 86_400 {
-            keys.push(("tls.expiring_soon", format!("expires on {}, in {} day(s)", x509::date(l.not_after), (l.not_after - now) / 86_400)));
+            keys.push((
+                "tls.expiring_soon",
+                format!(
+                    "expires on {}, in {} day(s)",
+                    x509::date(l.not_after),
+                    (l.not_after - now) / 86_400
+                ),
+            ));
         }
         if !l.names_host(&host) {
-            let is_ip = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok();
+            let is_ip = host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok();
             if is_ip && l.ip_addresses.is_empty() {
-                keys.push(("tls.ip_not_in_sans", format!("dialled the IP {host}, and the certificate has no IP SANs (names: {})", l.dns_names.join(", "))));
+                keys.push((
+                    "tls.ip_not_in_sans",
+                    format!(
+                        "dialled the IP {host}, and the certificate has no IP SANs (names: {})",
+                        l.dns_names.join(", ")
+                    ),
+                ));
             } else {
-                keys.push(("tls.hostname_mismatch", format!("the certificate does not name {host}")));
+                keys.push((
+                    "tls.hostname_mismatch",
+                    format!("the certificate does not name {host}"),
+                ));
             }
         }
     }
@@ -256,12 +315,16 @@ fn judge(
         if trust_problem && !go_accepts_leaf_in_pool {
             let key = match &leaf {
                 Some(l) if l.self_issued => "tls.self_signed",
-                Some(l) if intermediates.is_empty()
-                    && (!l.ca_issuers_urls.is_empty()
-                        || (!trust.certs_d.cas.is_empty()
-                            && !trust.certs_d.cas.iter().any(|(_, ca)| {
-                                x509::parse(ca).is_some_and(|c| c.subject == l.issuer)
-                            }))) => "tls.missing_intermediate",
+                Some(l)
+                    if intermediates.is_empty()
+                        && (!l.ca_issuers_urls.is_empty()
+                            || (!trust.certs_d.cas.is_empty()
+                                && !trust.certs_d.cas.iter().any(|(_, ca)| {
+                                    x509::parse(ca).is_some_and(|c| c.subject == l.issuer)
+                                }))) =>
+                {
+                    "tls.missing_intermediate"
+                }
                 _ => "tls.unknown_authority",
             };
             let detail = match &leaf {
@@ -303,7 +366,9 @@ fn judge(
         observations.push(obs);
     }
 
-    let subject = leaf.as_ref().map_or("unreadable".to_string(), |l| l.subject.clone());
+    let subject = leaf
+        .as_ref()
+        .map_or("unreadable".to_string(), |l| l.subject.clone());
     let summary = format!(
         "{version}{}, {} certificate(s), server \"{subject}\": {}",
         alpn.map(|a| format!(" ({a})")).unwrap_or_default(),
@@ -311,7 +376,10 @@ fn judge(
         if keys.is_empty() {
             "trusted".to_string()
         } else {
-            keys.iter().map(|(k, _)| k.trim_start_matches("tls.")).collect::<Vec<_>>().join(", ")
+            keys.iter()
+                .map(|(k, _)| k.trim_start_matches("tls."))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     );
     let status = if failing {
@@ -345,11 +413,22 @@ fn trust_summary(trust: &Trust) -> String {
         let files: Vec<String> = d
             .cas
             .iter()
-            .map(|(p, _)| p.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()))
+            .map(|(p, _)| {
+                p.file_name()
+                    .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+            })
             .collect();
-        let mut s = format!("{} CA certificate(s) from {} [{}]", d.cas.len(), d.dir.display(), files.join(", "));
+        let mut s = format!(
+            "{} CA certificate(s) from {} [{}]",
+            d.cas.len(),
+            d.dir.display(),
+            files.join(", ")
+        );
         if !d.client_pairs.is_empty() {
-            s.push_str(&format!(", {} client certificate pair(s)", d.client_pairs.len()));
+            s.push_str(&format!(
+                ", {} client certificate pair(s)",
+                d.client_pairs.len()
+            ));
         }
         for p in &d.problems {
             s.push_str(&format!("; problem: {p}"));

@@ -3,10 +3,10 @@
 use std::io::{self, Write};
 
 use colored::Colorize;
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{ContentArrangement, Table, presets};
 
 use super::RenderOptions;
-use crate::i18n::{label, Label, Lang};
+use crate::i18n::{Label, Lang, label};
 use crate::report::{Finding, Report, Status};
 use crate::rules::Severity;
 
@@ -14,12 +14,23 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     let lang = report.lang;
     if let Some(t) = &report.target {
         let what = t.reference.clone().unwrap_or_else(|| t.registry.clone());
-        writeln!(out, "{} {}  ({}:{})", format!("{}:", label(Label::Target, lang)).bold(), what, t.dial_host, t.port)?;
+        writeln!(
+            out,
+            "{} {}  ({}:{})",
+            format!("{}:", label(Label::Target, lang)).bold(),
+            what,
+            t.dial_host,
+            t.port
+        )?;
         writeln!(out)?;
     }
     if !report.checks.is_empty() {
         let mut table = Table::new();
-        table.load_style(if opts.unicode { presets::UTF8_FULL_CONDENSED } else { presets::ASCII_FULL_CONDENSED });
+        table.load_style(if opts.unicode {
+            presets::UTF8_FULL_CONDENSED
+        } else {
+            presets::ASCII_FULL_CONDENSED
+        });
         table.set_content_arrangement(ContentArrangement::Dynamic);
         if let Some(w) = opts.width {
             table.set_width(w);
@@ -39,7 +50,11 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
             table.add_row(vec![
                 c.id.to_string(),
                 status_word(c.status, opts),
-                if c.status == Status::Skipped { String::new() } else { format!("{} ms", c.duration_ms) },
+                if c.status == Status::Skipped {
+                    String::new()
+                } else {
+                    format!("{} ms", c.duration_ms)
+                },
                 observed,
             ]);
         }
@@ -47,8 +62,17 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         writeln!(out)?;
     }
     if !report.extracted.is_empty() {
-        let pairs: Vec<String> = report.extracted.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        writeln!(out, "{} {}", format!("{}:", label(Label::Extracted, lang)).bold(), pairs.join("  "))?;
+        let pairs: Vec<String> = report
+            .extracted
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        writeln!(
+            out,
+            "{} {}",
+            format!("{}:", label(Label::Extracted, lang)).bold(),
+            pairs.join("  ")
+        )?;
         writeln!(out)?;
     }
     if report.findings.is_empty() {
@@ -64,7 +88,11 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         }
         return Ok(());
     }
-    let heading = if report.command == "explain" { label(Label::Matches, lang) } else { label(Label::Findings, lang) };
+    let heading = if report.command == "explain" {
+        label(Label::Matches, lang)
+    } else {
+        label(Label::Findings, lang)
+    };
     writeln!(
         out,
         "{} ({} error, {} warning, {} info)",
@@ -87,7 +115,11 @@ fn status_word(s: Status, opts: &RenderOptions) -> String {
         Status::Fail => ("✖", "fail"),
         Status::Skipped => ("-", "skipped"),
     };
-    let text = if opts.unicode { format!("{sym} {word}") } else { word.to_string() };
+    let text = if opts.unicode {
+        format!("{sym} {word}")
+    } else {
+        word.to_string()
+    };
     match s {
         Status::Pass => text.green().to_string(),
         Status::Warn => text.yellow().to_string(),
@@ -104,8 +136,18 @@ fn severity_word(s: Severity) -> String {
     }
 }
 
-fn finding(out: &mut dyn Write, n: usize, f: &Finding, lang: Lang, opts: &RenderOptions) -> io::Result<()> {
-    let check = f.check.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default();
+fn finding(
+    out: &mut dyn Write,
+    n: usize,
+    f: &Finding,
+    lang: Lang,
+    opts: &RenderOptions,
+) -> io::Result<()> {
+    let check = f
+        .check
+        .as_ref()
+        .map(|c| format!(" [{c}]"))
+        .unwrap_or_default();
     writeln!(
         out,
         "{n}. {} {} {}{}",
@@ -125,7 +167,11 @@ fn finding(out: &mut dyn Write, n: usize, f: &Finding, lang: Lang, opts: &Render
     if !f.lines.is_empty() {
         writeln!(out, "   {}:", label(Label::Lines, lang).bold())?;
         for l in &f.lines {
-            let rep = if l.repeats > 0 { format!(" (+{} more)", l.repeats) } else { String::new() };
+            let rep = if l.repeats > 0 {
+                format!(" (+{} more)", l.repeats)
+            } else {
+                String::new()
+            };
             writeln!(out, "     {:>6} | {}{}", l.line, l.text, rep.dimmed())?;
         }
     }
@@ -135,7 +181,11 @@ fn finding(out: &mut dyn Write, n: usize, f: &Finding, lang: Lang, opts: &Render
             let by = if c.checks.is_empty() {
                 String::new()
             } else {
-                format!(" ({}: {})", label(Label::Confirm, lang), c.checks.join(", "))
+                format!(
+                    " ({}: {})",
+                    label(Label::Confirm, lang),
+                    c.checks.join(", ")
+                )
             };
             writeln!(out, "     {}. {}{}", i + 1, c.text, by.dimmed())?;
         }
@@ -150,7 +200,12 @@ fn finding(out: &mut dyn Write, n: usize, f: &Finding, lang: Lang, opts: &Render
                 .unwrap_or_default();
             writeln!(out, "     {}. {}{}", i + 1, fix.text, distro.dimmed())?;
             if let Some(file) = &fix.file {
-                writeln!(out, "        {} {}", label(Label::File, lang).dimmed(), file)?;
+                writeln!(
+                    out,
+                    "        {} {}",
+                    label(Label::File, lang).dimmed(),
+                    file
+                )?;
             }
             if let Some(snippet) = &fix.snippet {
                 for line in snippet.trim_end().lines() {
@@ -165,7 +220,12 @@ fn finding(out: &mut dyn Write, n: usize, f: &Finding, lang: Lang, opts: &Render
         }
     }
     if opts.verbose {
-        writeln!(out, "   {}: {}", label(Label::Source, lang).dimmed(), f.source.dimmed())?;
+        writeln!(
+            out,
+            "   {}: {}",
+            label(Label::Source, lang).dimmed(),
+            f.source.dimmed()
+        )?;
     }
     Ok(())
 }

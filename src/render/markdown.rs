@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use crate::i18n::{label, Label};
+use crate::i18n::{Label, label};
 use crate::report::Report;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -11,27 +11,73 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     if let Some(t) = &report.target {
         let what = t.reference.clone().unwrap_or_else(|| t.registry.clone());
-        writeln!(out, "**{}:** `{}` ({}:{})", label(Label::Target, lang), what, t.dial_host, t.port)?;
+        writeln!(
+            out,
+            "**{}:** `{}` ({}:{})",
+            label(Label::Target, lang),
+            what,
+            t.dial_host,
+            t.port
+        )?;
         writeln!(out)?;
     }
-    writeln!(out, "regdoctor {} · schema {} · {} ms", report.tool.version, report.schema_version, report.duration_ms)?;
+    writeln!(
+        out,
+        "regdoctor {} · schema {} · {} ms",
+        report.tool.version, report.schema_version, report.duration_ms
+    )?;
     writeln!(out)?;
     if !report.checks.is_empty() {
-        writeln!(out, "| {} | {} | {} | {} |", label(Label::Check, lang), label(Label::Status, lang), label(Label::Time, lang), label(Label::Observed, lang))?;
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            label(Label::Check, lang),
+            label(Label::Status, lang),
+            label(Label::Time, lang),
+            label(Label::Observed, lang)
+        )?;
         writeln!(out, "|---|---|---|---|")?;
         for c in &report.checks {
-            let observed = c.summary.clone().or_else(|| c.skip_reason.clone()).unwrap_or_default();
-            writeln!(out, "| {} | {} | {} ms | {} |", c.id, c.status.as_str(), c.duration_ms, cell(&observed))?;
+            let observed = c
+                .summary
+                .clone()
+                .or_else(|| c.skip_reason.clone())
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "| {} | {} | {} ms | {} |",
+                c.id,
+                c.status.as_str(),
+                c.duration_ms,
+                cell(&observed)
+            )?;
         }
         writeln!(out)?;
     }
     if !report.extracted.is_empty() {
-        let pairs: Vec<String> = report.extracted.iter().map(|(k, v)| format!("`{k}={v}`")).collect();
-        writeln!(out, "**{}:** {}", label(Label::Extracted, lang), pairs.join(", "))?;
+        let pairs: Vec<String> = report
+            .extracted
+            .iter()
+            .map(|(k, v)| format!("`{k}={v}`"))
+            .collect();
+        writeln!(
+            out,
+            "**{}:** {}",
+            label(Label::Extracted, lang),
+            pairs.join(", ")
+        )?;
         writeln!(out)?;
     }
     if report.findings.is_empty() {
-        writeln!(out, "{}", if report.command == "explain" { label(Label::NoMatch, lang) } else { label(Label::NoProblems, lang) })?;
+        writeln!(
+            out,
+            "{}",
+            if report.command == "explain" {
+                label(Label::NoMatch, lang)
+            } else {
+                label(Label::NoProblems, lang)
+            }
+        )?;
         if let Some(s) = &report.suggestion {
             writeln!(out)?;
             writeln!(out, "{s}")?;
@@ -39,7 +85,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     for (i, f) in report.findings.iter().enumerate() {
-        writeln!(out, "### {}. {} `{}` ({}, {})", i + 1, f.title, f.code, f.category.id(), f.severity.as_str())?;
+        writeln!(
+            out,
+            "### {}. {} `{}` ({}, {})",
+            i + 1,
+            f.title,
+            f.code,
+            f.category.id(),
+            f.severity.as_str()
+        )?;
         writeln!(out)?;
         writeln!(out, "{}", f.why)?;
         writeln!(out)?;
@@ -71,7 +125,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "**{}**", label(Label::Fixes, lang))?;
             writeln!(out)?;
             for (n, fix) in f.fixes.iter().enumerate() {
-                let distro = fix.distro.as_ref().map(|d| format!(" ({d})")).unwrap_or_default();
+                let distro = fix
+                    .distro
+                    .as_ref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
                 writeln!(out, "{}. {}{}", n + 1, fix.text, distro)?;
                 if let Some(file) = &fix.file {
                     writeln!(out, "   `{file}`:")?;

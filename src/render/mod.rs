@@ -20,7 +20,12 @@ pub struct RenderOptions {
     pub width: Option<u16>,
 }
 
-pub fn render(report: &Report, format: Format, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    report: &Report,
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Human => human::render(report, opts, out),
         Format::Json => json::render(report, out),

@@ -5,15 +5,21 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use colored::Colorize;
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{ContentArrangement, Table, presets};
 
 use super::RenderOptions;
 use crate::cli::Format;
-use crate::i18n::{label, Label, Lang};
+use crate::i18n::{Label, Lang, label};
 use crate::probe::PROBES;
-use crate::rules::{diagnose, Rule, RuleSet};
+use crate::rules::{Rule, RuleSet, diagnose};
 
-pub fn list(rules: &RuleSet, format: Format, lang: Lang, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn list(
+    rules: &RuleSet,
+    format: Format,
+    lang: Lang,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let active: Vec<&Rule> = rules.active().collect();
     match format {
         Format::Json => {
@@ -32,24 +38,48 @@ pub fn list(rules: &RuleSet, format: Format, lang: Lang, opts: &RenderOptions, o
         Format::Markdown => {
             writeln!(out, "| code | category | title |\n|---|---|---|")?;
             for r in active {
-                writeln!(out, "| `{}` | {} | {} |", r.code, r.category.id(), r.title.get(lang))?;
+                writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    r.code,
+                    r.category.id(),
+                    r.title.get(lang)
+                )?;
             }
             Ok(())
         }
         Format::Human => {
             let mut t = Table::new();
-            t.load_style(if opts.unicode { presets::UTF8_FULL_CONDENSED } else { presets::ASCII_FULL_CONDENSED });
+            t.load_style(if opts.unicode {
+                presets::UTF8_FULL_CONDENSED
+            } else {
+                presets::ASCII_FULL_CONDENSED
+            });
             t.set_content_arrangement(ContentArrangement::Dynamic);
-            t.set_header(vec![label(Label::Code, lang), label(Label::Category, lang), label(Label::Title, lang)]);
+            t.set_header(vec![
+                label(Label::Code, lang),
+                label(Label::Category, lang),
+                label(Label::Title, lang),
+            ]);
             for r in active {
-                t.add_row(vec![r.code.clone(), r.category.id().to_string(), r.title.get(lang).to_string()]);
+                t.add_row(vec![
+                    r.code.clone(),
+                    r.category.id().to_string(),
+                    r.title.get(lang).to_string(),
+                ]);
             }
             writeln!(out, "{t}")
         }
     }
 }
 
-pub fn show(rule: &Rule, format: Format, lang: Lang, _opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn show(
+    rule: &Rule,
+    format: Format,
+    lang: Lang,
+    _opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if format == Format::Json {
         serde_json::to_writer_pretty(&mut *out, rule).map_err(super::json::json_io_error)?;
         return writeln!(out);
@@ -57,20 +87,39 @@ pub fn show(rule: &Rule, format: Format, lang: Lang, _opts: &RenderOptions, out:
     let f = diagnose::finding(rule, lang, &BTreeMap::new());
     writeln!(out, "{} {} ({})", f.code.bold(), f.title.bold(), rule.name)?;
     writeln!(out)?;
-    writeln!(out, "{}: {}    {}: {}", label(Label::Category, lang), f.category.id(), label(Label::Severity, lang), f.severity.as_str())?;
+    writeln!(
+        out,
+        "{}: {}    {}: {}",
+        label(Label::Category, lang),
+        f.category.id(),
+        label(Label::Severity, lang),
+        f.severity.as_str()
+    )?;
     writeln!(out)?;
     writeln!(out, "{}", f.why)?;
     if !f.causes.is_empty() {
         writeln!(out, "\n{}:", label(Label::LikelyCauses, lang).bold())?;
         for (i, c) in f.causes.iter().enumerate() {
-            let by = if c.checks.is_empty() { String::new() } else { format!(" ({}: {})", label(Label::Confirm, lang), c.checks.join(", ")) };
+            let by = if c.checks.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({}: {})",
+                    label(Label::Confirm, lang),
+                    c.checks.join(", ")
+                )
+            };
             writeln!(out, "  {}. {}{}", i + 1, c.text, by)?;
         }
     }
     if !f.fixes.is_empty() {
         writeln!(out, "\n{}:", label(Label::Fixes, lang).bold())?;
         for (i, fix) in f.fixes.iter().enumerate() {
-            let distro = fix.distro.as_ref().map(|d| format!(" [{} {d}]", label(Label::Distro, lang))).unwrap_or_default();
+            let distro = fix
+                .distro
+                .as_ref()
+                .map(|d| format!(" [{} {d}]", label(Label::Distro, lang)))
+                .unwrap_or_default();
             writeln!(out, "  {}. {}{}", i + 1, fix.text, distro)?;
             if let Some(file) = &fix.file {
                 writeln!(out, "     {} {}", label(Label::File, lang), file)?;
@@ -86,12 +135,21 @@ pub fn show(rule: &Rule, format: Format, lang: Lang, _opts: &RenderOptions, out:
     if !rule.patterns.is_empty() {
         writeln!(out, "\n{}:", label(Label::Patterns, lang).bold())?;
         for p in &rule.patterns {
-            let client = p.client.as_ref().map(|c| format!(" ({c})")).unwrap_or_default();
+            let client = p
+                .client
+                .as_ref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
             writeln!(out, "  /{}/{}", p.regex, client)?;
         }
     }
     if !rule.observations.is_empty() {
-        writeln!(out, "\n{}: {}", label(Label::Observes, lang).bold(), rule.observations.join(", "))?;
+        writeln!(
+            out,
+            "\n{}: {}",
+            label(Label::Observes, lang).bold(),
+            rule.observations.join(", ")
+        )?;
     }
     writeln!(out, "\n{}: {}", label(Label::Source, lang), rule.source)
 }
@@ -106,7 +164,11 @@ pub fn checks(format: Format, out: &mut dyn Write) -> io::Result<()> {
         return writeln!(out);
     }
     for p in PROBES {
-        let needs = if p.needs.is_empty() { String::new() } else { format!(" (after {})", p.needs.join(", ")) };
+        let needs = if p.needs.is_empty() {
+            String::new()
+        } else {
+            format!(" (after {})", p.needs.join(", "))
+        };
         writeln!(out, "{:<8} {}{}", p.id, p.doc, needs)?;
     }
     Ok(())

@@ -125,6 +125,18 @@ pub struct Finding {
     pub score: Option<u32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<MatchedLine>,
+    /// `explain --check` only: whether the live checks reproduced this cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// A live check observed this very category.
+    Confirmed,
+    /// The live checks cover this category and saw nothing wrong.
+    NotReproduced,
 }
 
 #[derive(Debug, Clone, Serialize)]

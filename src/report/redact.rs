@@ -110,7 +110,10 @@ pub fn report(report: &mut Report) {
             in_place(&mut l.text);
         }
         for fix in &mut f.fixes {
-            for s in [&mut fix.command, &mut fix.snippet, &mut fix.file].into_iter().flatten() {
+            for s in [&mut fix.command, &mut fix.snippet, &mut fix.file]
+                .into_iter()
+                .flatten()
+            {
                 in_place(s);
             }
         }
@@ -132,13 +135,19 @@ mod tests {
         let cases = [
             ("Authorization: Bearer abc.def-123", "abc.def-123"),
             ("authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
-            (r#"{"auths":{"r.io":{"auth":"dXNlcjpzM2NyZXQ="}}}"#, "dXNlcjpzM2NyZXQ="),
+            (
+                r#"{"auths":{"r.io":{"auth":"dXNlcjpzM2NyZXQ="}}}"#,
+                "dXNlcjpzM2NyZXQ=",
+            ),
             (r#""identitytoken": "tok-secret-1""#, "tok-secret-1"),
             ("HTTPS_PROXY=http://bob:hunter22@proxy:3128", "hunter22"),
             ("GET https://r/token?access_token=sekrit&x=1", "sekrit"),
             ("docker login -u bob -p hunter22 r.io", "hunter22"),
             ("docker login --password=hunter22 r.io", "hunter22"),
-            ("token eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJl end", "eyJzdWIiOiJib2IifQ"),
+            (
+                "token eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJl end",
+                "eyJzdWIiOiJib2IifQ",
+            ),
         ];
         for (input, secret) in cases {
             let out = text(input);
@@ -157,7 +166,10 @@ mod tests {
     #[test]
     fn masks_registered_secrets_anywhere() {
         register_secret("correct-horse-battery");
-        assert_eq!(text("pw is correct-horse-battery!"), format!("pw is {MASK}!"));
+        assert_eq!(
+            text("pw is correct-horse-battery!"),
+            format!("pw is {MASK}!")
+        );
         register_secret("ab"); // too short to be useful, not registered
         assert_eq!(text("abc"), "abc");
     }

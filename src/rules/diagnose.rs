@@ -43,6 +43,7 @@ pub fn finding(rule: &Rule, lang: Lang, vars: &BTreeMap<String, String>) -> Find
         source: rule.source.clone(),
         score: None,
         lines: Vec::new(),
+        verdict: None,
     }
 }
 
@@ -128,12 +129,18 @@ mod tests {
             fill_placeholders("/etc/docker/certs.d/{registry}/ca.crt", &vars),
             "/etc/docker/certs.d/r.example:5000/ca.crt"
         );
-        assert_eq!(fill_placeholders("docker pull {image}", &vars), "docker pull <image>");
+        assert_eq!(
+            fill_placeholders("docker pull {image}", &vars),
+            "docker pull <image>"
+        );
         let json = r#"{ "insecure-registries": ["{registry}"] }"#;
         assert_eq!(
             fill_placeholders(json, &vars),
             r#"{ "insecure-registries": ["r.example:5000"] }"#
         );
-        assert_eq!(fill_placeholders("{ unterminated {abc", &vars), "{ unterminated {abc");
+        assert_eq!(
+            fill_placeholders("{ unterminated {abc", &vars),
+            "{ unterminated {abc"
+        );
     }
 }

@@ -3,15 +3,27 @@
 
 pub const PACKS: &[(&str, &str)] = &[
     ("checks/auth.toml", include_str!("../../checks/auth.toml")),
-    ("checks/client_config.toml", include_str!("../../checks/client_config.toml")),
+    (
+        "checks/client_config.toml",
+        include_str!("../../checks/client_config.toml"),
+    ),
     ("checks/disk.toml", include_str!("../../checks/disk.toml")),
     ("checks/dns.toml", include_str!("../../checks/dns.toml")),
     ("checks/http.toml", include_str!("../../checks/http.toml")),
     ("checks/k8s.toml", include_str!("../../checks/k8s.toml")),
-    ("checks/mirror.toml", include_str!("../../checks/mirror.toml")),
-    ("checks/network.toml", include_str!("../../checks/network.toml")),
+    (
+        "checks/mirror.toml",
+        include_str!("../../checks/mirror.toml"),
+    ),
+    (
+        "checks/network.toml",
+        include_str!("../../checks/network.toml"),
+    ),
     ("checks/proxy.toml", include_str!("../../checks/proxy.toml")),
-    ("checks/registry_server.toml", include_str!("../../checks/registry_server.toml")),
+    (
+        "checks/registry_server.toml",
+        include_str!("../../checks/registry_server.toml"),
+    ),
     ("checks/repo.toml", include_str!("../../checks/repo.toml")),
     ("checks/tls.toml", include_str!("../../checks/tls.toml")),
     ("checks/trust.toml", include_str!("../../checks/trust.toml")),

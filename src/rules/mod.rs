@@ -107,10 +107,7 @@ pub enum RuleError {
         message: String,
     },
     #[error("rule directory {dir}: {source}")]
-    Dir {
-        dir: String,
-        source: std::io::Error,
-    },
+    Dir { dir: String, source: std::io::Error },
 }
 
 /// Every rule regdoctor knows, indexed for both inputs.
@@ -228,7 +225,9 @@ pub fn is_valid_code(code: &str) -> bool {
         return false;
     };
     area.starts_with(|c: char| c.is_ascii_uppercase())
-        && area.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && area
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && num.len() == 3
         && num.chars().all(|c| c.is_ascii_digit())
 }
@@ -244,7 +243,8 @@ fn validate(file: &str, rule: &Rule) -> Result<(), RuleError> {
     }
     for pattern in &rule.patterns {
         for re in std::iter::once(&pattern.regex).chain(&pattern.also) {
-            regex::Regex::new(re).map_err(|e| fail(format!("pattern {re:?} does not compile: {e}")))?;
+            regex::Regex::new(re)
+                .map_err(|e| fail(format!("pattern {re:?} does not compile: {e}")))?;
         }
     }
     if rule.title.en.trim().is_empty() {
@@ -271,8 +271,14 @@ mod tests {
     #[test]
     fn malformed_user_rule_names_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("bad.toml"), "[[rule]]\ncode = \"RD-X-001\"\nname = \n").unwrap();
-        let err = RuleSet::load(&[dir.path().to_path_buf()]).unwrap_err().to_string();
+        std::fs::write(
+            dir.path().join("bad.toml"),
+            "[[rule]]\ncode = \"RD-X-001\"\nname = \n",
+        )
+        .unwrap();
+        let err = RuleSet::load(&[dir.path().to_path_buf()])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bad.toml"), "{err}");
         assert!(err.contains("line 3"), "{err}");
     }
@@ -288,7 +294,10 @@ mod tests {
         );
         std::fs::write(dir.path().join("ours.toml"), text).unwrap();
         let set = RuleSet::load(&[dir.path().to_path_buf()]).unwrap();
-        assert_eq!(set.get(&first.code).unwrap().title.en, "Our internal wording");
+        assert_eq!(
+            set.get(&first.code).unwrap().title.en,
+            "Our internal wording"
+        );
         assert_eq!(set.rules().len(), builtin.rules().len());
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{is_valid_code, RuleSet};
+use super::{RuleSet, is_valid_code};
 
 fn rules() -> RuleSet {
     RuleSet::embedded().expect("built-in rules load")
@@ -15,18 +15,34 @@ fn every_rule_is_complete_in_both_languages() {
         let ctx = &r.code;
         assert!(is_valid_code(&r.code), "{ctx}");
         for (what, t) in [("title", &r.title), ("why", &r.why)] {
-            assert!(!t.en.trim().is_empty() && !t.zh.trim().is_empty(), "{ctx}: {what} in both languages");
+            assert!(
+                !t.en.trim().is_empty() && !t.zh.trim().is_empty(),
+                "{ctx}: {what} in both languages"
+            );
         }
         for c in &r.causes {
-            assert!(!c.en.trim().is_empty() && !c.zh.trim().is_empty(), "{ctx}: cause");
+            assert!(
+                !c.en.trim().is_empty() && !c.zh.trim().is_empty(),
+                "{ctx}: cause"
+            );
         }
         for f in &r.fixes {
-            assert!(!f.en.trim().is_empty() && !f.zh.trim().is_empty(), "{ctx}: fix");
+            assert!(
+                !f.en.trim().is_empty() && !f.zh.trim().is_empty(),
+                "{ctx}: fix"
+            );
         }
         assert!(!r.source.trim().is_empty(), "{ctx}: source");
-        assert!(!r.patterns.is_empty() || !r.observations.is_empty(), "{ctx}: nothing triggers it");
+        assert!(
+            !r.patterns.is_empty() || !r.observations.is_empty(),
+            "{ctx}: nothing triggers it"
+        );
         for banned in ["use-", "avoid-", "prefer-", "do-not-", "fix-"] {
-            assert!(!r.name.starts_with(banned), "{ctx}: name {} names the fix, not the problem", r.name);
+            assert!(
+                !r.name.starts_with(banned),
+                "{ctx}: name {} names the fix, not the problem",
+                r.name
+            );
         }
     }
 }
@@ -69,6 +85,9 @@ fn every_observation_key_has_exactly_one_rule() {
         }
     }
     for key in crate::probe::EMITTED_KEYS {
-        assert!(seen.contains(*key), "probes emit {key}, and no rule explains it");
+        assert!(
+            seen.contains(*key),
+            "probes emit {key}, and no rule explains it"
+        );
     }
 }

@@ -4,20 +4,34 @@ use crate::support::cmd::Regdoctor;
 
 #[test]
 fn invalid_reference_is_a_usage_error_naming_the_rule() {
-    let run = Regdoctor::new().args(["check", "Registry.example.com/Foo/Bar:tag"]).run();
+    let run = Regdoctor::new()
+        .args(["check", "Registry.example.com/Foo/Bar:tag"])
+        .run();
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.to_lowercase().contains("lowercase"), "{}", run.stderr);
+    assert!(
+        run.stderr.to_lowercase().contains("lowercase"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("panicked"));
 }
 
 #[test]
 fn unknown_check_and_bad_flags_exit_2() {
-    let run = Regdoctor::new().args(["check", "127.0.0.1:1", "--only", "dsn"]).run();
+    let run = Regdoctor::new()
+        .args(["check", "127.0.0.1:1", "--only", "dsn"])
+        .run();
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("dns"), "lists the known checks: {}", run.stderr);
+    assert!(
+        run.stderr.contains("dns"),
+        "lists the known checks: {}",
+        run.stderr
+    );
     let run = Regdoctor::new().args(["check", "--no-such-flag"]).run();
     assert_eq!(run.code, 2);
-    let run = Regdoctor::new().args(["check", "x", "--resolve", "nonsense"]).run();
+    let run = Regdoctor::new()
+        .args(["check", "x", "--resolve", "nonsense"])
+        .run();
     assert_eq!(run.code, 2);
 }
 
@@ -33,9 +47,19 @@ fn help_has_examples_and_version_works() {
 
 #[test]
 fn output_is_plain_when_not_a_terminal() {
-    let run = Regdoctor::new().args(["explain", "x509: certificate signed by unknown authority"]).run();
-    assert!(!run.stdout.contains('\x1b'), "no colour codes in a pipe: {:?}", run.stdout);
-    assert!(run.stderr.is_empty(), "no progress line when stderr is not a terminal: {}", run.stderr);
+    let run = Regdoctor::new()
+        .args(["explain", "x509: certificate signed by unknown authority"])
+        .run();
+    assert!(
+        !run.stdout.contains('\x1b'),
+        "no colour codes in a pipe: {:?}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.is_empty(),
+        "no progress line when stderr is not a terminal: {}",
+        run.stderr
+    );
 }
 
 #[test]

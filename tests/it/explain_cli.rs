@@ -11,19 +11,39 @@ fn unknown_authority_names_cause_and_fixes_in_english_and_chinese() {
     let top = &report["findings"][0];
     assert_eq!(top["category"], "tls_unknown_authority", "{report:#}");
     let fixes = top["fixes"].to_string();
-    assert!(fixes.contains("/etc/docker/certs.d/reg.example.com:5000/ca.crt"), "{fixes}");
+    assert!(
+        fixes.contains("/etc/docker/certs.d/reg.example.com:5000/ca.crt"),
+        "{fixes}"
+    );
     assert!(fixes.contains("insecure-registries"), "{fixes}");
-    assert!(fixes.contains("DOCKER_OPTS"), "Ubuntu's /etc/default/docker: {fixes}");
-    assert!(fixes.contains("INSECURE_REGISTRY"), "CentOS/EulerOS /etc/sysconfig/docker: {fixes}");
+    assert!(
+        fixes.contains("DOCKER_OPTS"),
+        "Ubuntu's /etc/default/docker: {fixes}"
+    );
+    assert!(
+        fixes.contains("INSECURE_REGISTRY"),
+        "CentOS/EulerOS /etc/sysconfig/docker: {fixes}"
+    );
     let all = report.to_string().to_lowercase();
-    assert!(all.contains("proxy"), "a TLS-intercepting proxy is one cause: {all}");
+    assert!(
+        all.contains("proxy"),
+        "a TLS-intercepting proxy is one cause: {all}"
+    );
     assert_eq!(report["extracted"]["registry"], "reg.example.com:5000");
 
-    let zh = Regdoctor::new().args(["explain", text, "--lang", "zh"]).run();
+    let zh = Regdoctor::new()
+        .args(["explain", text, "--lang", "zh"])
+        .run();
     assert_eq!(zh.code, 1);
     assert!(zh.stdout.contains("证书"), "{}", zh.stdout);
-    assert!(zh.stdout.contains("/etc/docker/certs.d/reg.example.com:5000/ca.crt"));
-    let zh_env = Regdoctor::new().args(["explain", text]).env("LANG", "zh_CN.UTF-8").run();
+    assert!(
+        zh.stdout
+            .contains("/etc/docker/certs.d/reg.example.com:5000/ca.crt")
+    );
+    let zh_env = Regdoctor::new()
+        .args(["explain", text])
+        .env("LANG", "zh_CN.UTF-8")
+        .run();
     assert!(zh_env.stdout.contains("修复方法"), "{}", zh_env.stdout);
 }
 
@@ -31,21 +51,37 @@ fn unknown_authority_names_cause_and_fixes_in_english_and_chinese() {
 fn text_without_a_registry_error_gets_no_invented_cause() {
     let run = Regdoctor::new()
         .args(["explain", "--json"])
-        .stdin(b"Step 3/7 : RUN npm ci\nadded 312 packages in 9s\nSuccessfully built 1a2b3c\n".to_vec())
+        .stdin(
+            b"Step 3/7 : RUN npm ci\nadded 312 packages in 9s\nSuccessfully built 1a2b3c\n"
+                .to_vec(),
+        )
         .run();
     let report = run.json();
     assert_eq!(run.code, 0);
     assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
-    assert!(report["suggestion"].as_str().unwrap_or_default().contains("regdoctor check"));
+    assert!(
+        report["suggestion"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("regdoctor check")
+    );
 }
 
 #[test]
 fn binary_garbage_and_invalid_utf8_do_not_crash() {
-    let mut junk: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let mut junk: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     junk.extend_from_slice(b"\nx509: certificate signed by unknown authority\n\xff\xfe\n");
-    let run = Regdoctor::new().args(["explain", "--json"]).stdin(junk).run();
+    let run = Regdoctor::new()
+        .args(["explain", "--json"])
+        .stdin(junk)
+        .run();
     assert!(run.code == 0 || run.code == 1, "{run:?}");
-    assert_eq!(run.json()["findings"][0]["category"], "tls_unknown_authority");
+    assert_eq!(
+        run.json()["findings"][0]["category"],
+        "tls_unknown_authority"
+    );
 }
 
 #[test]
@@ -66,9 +102,16 @@ fn secrets_in_a_pasted_log_are_redacted() {
                {\"auths\":{\"r.example\":{\"auth\":\"Ym9iOmh1bnRlcjI=\"}}}\n\
                Error response from daemon: Get https://bob:hunter2@r.example/v2/: unauthorized: authentication required\n";
     for format in ["--json", "--format=markdown", "--format=human"] {
-        let run = Regdoctor::new().args(["explain", format, "-v"]).stdin(log.as_bytes().to_vec()).run();
+        let run = Regdoctor::new()
+            .args(["explain", format, "-v"])
+            .stdin(log.as_bytes().to_vec())
+            .run();
         for secret in ["c2lnbmF0dXJlLXNlY3JldA", "Ym9iOmh1bnRlcjI=", "hunter2"] {
-            assert!(!run.stdout.contains(secret), "{format} leaked {secret}: {}", run.stdout);
+            assert!(
+                !run.stdout.contains(secret),
+                "{format} leaked {secret}: {}",
+                run.stdout
+            );
             assert!(!run.stderr.contains(secret));
         }
     }

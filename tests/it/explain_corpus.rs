@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use regdoctor::i18n::Lang;
-use regdoctor::rules::matcher::Matcher;
 use regdoctor::rules::RuleSet;
+use regdoctor::rules::matcher::Matcher;
 
 fn fixtures() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/errors");
@@ -28,14 +28,22 @@ fn every_fixture_ranks_its_category_first_and_clean_logs_match_nothing() {
     let mut failures = Vec::new();
     let mut top3 = 0;
     let all = fixtures();
-    assert!(all.len() > 100, "the corpus is missing: {} files", all.len());
+    assert!(
+        all.len() > 100,
+        "the corpus is missing: {} files",
+        all.len()
+    );
     for (category, path) in &all {
         let text = std::fs::read(path).expect("fixture");
-        let got = regdoctor::explain::explain(&rules, &matcher, text.as_slice(), Lang::En).expect("explain");
+        let got = regdoctor::explain::explain(&rules, &matcher, text.as_slice(), Lang::En)
+            .expect("explain");
         let cats: Vec<&str> = got.findings.iter().map(|f| f.category.id()).collect();
         if category == "none" {
             if !cats.is_empty() {
-                failures.push(format!("{}: expected no match, got {cats:?}", path.display()));
+                failures.push(format!(
+                    "{}: expected no match, got {cats:?}",
+                    path.display()
+                ));
             }
             continue;
         }
@@ -43,10 +51,19 @@ fn every_fixture_ranks_its_category_first_and_clean_logs_match_nothing() {
             top3 += 1;
         }
         if cats.first() != Some(&category.as_str()) {
-            failures.push(format!("{}: expected {category} first, got {cats:?}", path.display()));
+            failures.push(format!(
+                "{}: expected {category} first, got {cats:?}",
+                path.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures misranked:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures misranked:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
     assert!(top3 > 0);
 }
 
@@ -57,7 +74,8 @@ fn every_rule_is_ranked_first_by_some_fixture() {
     let mut first: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (_, path) in fixtures() {
         let text = std::fs::read(&path).expect("fixture");
-        let got = regdoctor::explain::explain(&rules, &matcher, text.as_slice(), Lang::En).expect("explain");
+        let got = regdoctor::explain::explain(&rules, &matcher, text.as_slice(), Lang::En)
+            .expect("explain");
         if let Some(f) = got.findings.first() {
             first.insert(f.code.clone());
         }
@@ -67,5 +85,8 @@ fn every_rule_is_ranked_first_by_some_fixture() {
         .filter(|r| !r.patterns.is_empty() && !first.contains(&r.code))
         .map(|r| r.code.as_str())
         .collect();
-    assert!(missing.is_empty(), "rules no fixture ranks first: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules no fixture ranks first: {missing:?}"
+    );
 }

@@ -1,8 +1,15 @@
 //! The one integration-test binary: every test runs the built `regdoctor` like a user would.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod check_basic;
+mod check_config;
+mod check_dns;
+mod check_ping;
+mod check_tls;
 mod cli;
 mod explain_cli;
+mod explain_corpus;
 mod json_schema;

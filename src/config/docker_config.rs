@@ -1,0 +1,191 @@
+//! `~/.docker/config.json` (or `$DOCKER_CONFIG/config.json`): the credentials and helpers the
+//! docker client uses, read with Docker's key normalisation.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Default)]
+pub struct DockerConfig {
+    pub path: PathBuf,
+    /// Raw key as written → entry.
+    pub auths: BTreeMap<String, AuthEntry>,
+    pub creds_store: Option<String>,
+    pub cred_helpers: BTreeMap<String, String>,
+    /// Unix permission bits of the file, where known.
+    pub mode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuthEntry {
+    pub auth: Option<String>,
+    pub identity_token: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DockerConfigError {
+    #[error("{path}: {message}")]
+    Unreadable { path: String, message: String },
+    #[error("{path}: invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: the top level must be a JSON object")]
+    NotAnObject { path: String },
+}
+
+/// What an `auth` value decodes to. Only the user name is ever shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthValue {
+    Ok { user: String },
+    Empty,
+    NotBase64,
+    NoColon,
+}
+
+/// `Ok(None)` when there is no config file (anonymous access, not an error).
+pub fn read(path: &Path) -> Result<Option<DockerConfig>, DockerConfigError> {
+    let p = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(DockerConfigError::Unreadable {
+                path: p,
+                message: e.to_string(),
+            });
+        }
+    };
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| DockerConfigError::Json {
+        path: p.clone(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let Value::Object(map) = value else {
+        return Err(DockerConfigError::NotAnObject { path: p });
+    };
+    let mut out = DockerConfig {
+        path: path.to_path_buf(),
+        mode: mode(path),
+        ..DockerConfig::default()
+    };
+    if let Some(Value::Object(auths)) = map.get("auths") {
+        for (key, entry) in auths {
+            let get = |k: &str| entry.get(k).and_then(Value::as_str).map(str::to_string);
+            let e = AuthEntry {
+                auth: get("auth"),
+                identity_token: get("identitytoken"),
+            };
+            // Every secret read is masked in any output from here on.
+            for secret in [&e.auth, &e.identity_token].into_iter().flatten() {
+                crate::report::redact::register_secret(secret);
+                if let AuthValue::Ok { .. } = decode_auth(secret) {
+                    if let Some(pass) = decoded_password(secret) {
+                        crate::report::redact::register_secret(&pass);
+                    }
+                }
+            }
+            out.auths.insert(key.clone(), e);
+        }
+    }
+    out.creds_store = map
+        .get("credsStore")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(Value::Object(helpers)) = map.get("credHelpers") {
+        for (k, v) in helpers {
+            if let Some(v) = v.as_str() {
+                out.cred_helpers.insert(k.clone(), v.to_string());
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn mode(_path: &Path) -> Option<u32> {
+    None
+}
+
+/// Docker's normalisation of an `auths` key to the registry host[:port] it applies to
+/// (`https://host/v1/`, `http://host`, `host` all mean `host`).
+pub fn normalise_key(key: &str) -> String {
+    let k = key.trim();
+    let k = k
+        .strip_prefix("https://")
+        .or_else(|| k.strip_prefix("http://"))
+        .unwrap_or(k);
+    let host = k.split('/').next().unwrap_or(k).to_ascii_lowercase();
+    match host.as_str() {
+        "index.docker.io" | "registry-1.docker.io" | "docker.io" => "docker.io".into(),
+        _ => host,
+    }
+}
+
+pub fn decode_auth(auth: &str) -> AuthValue {
+    if auth.trim().is_empty() {
+        return AuthValue::Empty;
+    }
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(auth.trim()) else {
+        return AuthValue::NotBase64;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    match text.split_once(':') {
+        Some((user, _)) if !user.is_empty() => AuthValue::Ok {
+            user: user.to_string(),
+        },
+        _ => AuthValue::NoColon,
+    }
+}
+
+fn decoded_password(auth: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(auth.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.split_once(':').map(|(_, p)| p.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_normalise_like_docker() {
+        assert_eq!(normalise_key("https://index.docker.io/v1/"), "docker.io");
+        assert_eq!(
+            normalise_key("registry.example.com:5000"),
+            "registry.example.com:5000"
+        );
+        assert_eq!(
+            normalise_key("https://Registry.Example.com/v1/"),
+            "registry.example.com"
+        );
+        assert_eq!(normalise_key("http://r.example:80"), "r.example:80");
+    }
+
+    #[test]
+    fn auth_values_are_checked_for_shape() {
+        assert_eq!(
+            decode_auth("Ym9iOnNlY3JldA=="),
+            AuthValue::Ok { user: "bob".into() }
+        );
+        assert_eq!(decode_auth(""), AuthValue::Empty);
+        assert_eq!(decode_auth("***"), AuthValue::NotBase64);
+        assert_eq!(decode_auth("Ym9i"), AuthValue::NoColon);
+    }
+}

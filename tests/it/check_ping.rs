@@ -1,0 +1,81 @@
+//! `GET /v2/` answers that are not a registry's, from in-process servers on loopback (plain
+//! HTTP, which Docker allows for 127.0.0.1).
+
+use crate::support::cmd::Regdoctor;
+use crate::support::servers::{self, Behaviour};
+
+fn check(response: Vec<u8>) -> (i32, serde_json::Value) {
+    let srv = servers::start(Behaviour::Respond(response));
+    let run = Regdoctor::new().args(["check", &srv.addr, "--json"]).run();
+    (run.code, run.json())
+}
+
+#[test]
+fn an_html_page_is_not_a_registry() {
+    let page = "<!DOCTYPE html><html><body>Welcome to nginx!</body></html>";
+    let (code, report) = check(servers::http_response(
+        "404 Not Found",
+        &[("Content-Type", "text/html")],
+        page,
+    ));
+    assert_eq!(code, 1);
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "not_a_registry", "{report:#}");
+    assert!(top["evidence"].to_string().contains("404"), "{report:#}");
+}
+
+#[test]
+fn a_json_404_is_not_a_registry() {
+    let (_, report) = check(servers::http_response(
+        "404 Not Found",
+        &[("Content-Type", "application/json")],
+        r#"{"code":404,"message":"Not Found "}"#,
+    ));
+    assert_eq!(
+        report["findings"][0]["category"], "not_a_registry",
+        "{report:#}"
+    );
+}
+
+#[test]
+fn too_many_requests_is_rate_limited_with_the_headers() {
+    let (code, report) = check(servers::http_response(
+        "429 Too Many Requests",
+        &[
+            ("Content-Type", "application/json"),
+            ("RateLimit-Remaining", "0;w=21600"),
+        ],
+        r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]}"#,
+    ));
+    assert_eq!(code, 1);
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "rate_limited", "{report:#}");
+    assert!(
+        top["evidence"].to_string().contains("TOOMANYREQUESTS"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn server_error_keeps_the_request_id() {
+    let (_, report) = check(servers::http_response(
+        "500 Internal Server Error",
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Request-Id", "req-7f3a9c"),
+        ],
+        r#"{"errors":[{"code":"UNKNOWN","message":"unknown error"}]}"#,
+    ));
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "registry_server_error", "{report:#}");
+    assert!(
+        top["evidence"].to_string().contains("req-7f3a9c"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_registry_answer_passes() {
+    let (code, report) = check(servers::registry_ok());
+    assert_eq!(code, 0, "{report:#}");
+}

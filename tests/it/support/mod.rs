@@ -1,0 +1,5 @@
+pub mod cmd;
+pub mod dns_server;
+pub mod pki;
+pub mod registry;
+pub mod servers;
