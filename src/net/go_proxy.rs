@@ -79,12 +79,15 @@ fn parse_proxy(raw: &str) -> Result<url::Url, ProxyError> {
         value: raw.to_string(),
         reason,
     };
-    let parsed = url::Url::parse(raw)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h"));
-    let url = match parsed {
-        Some(u) => u,
-        None => url::Url::parse(&format!("http://{raw}")).map_err(|e| bad(e.to_string()))?,
+    // A value that names a scheme must parse as it is; only a bare host[:port] gets http://.
+    let url = if raw.contains("://") {
+        let u = url::Url::parse(raw).map_err(|e| bad(e.to_string()))?;
+        if !matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h") {
+            return Err(bad(format!("unsupported proxy scheme {:?}", u.scheme())));
+        }
+        u
+    } else {
+        url::Url::parse(&format!("http://{raw}")).map_err(|e| bad(e.to_string()))?
     };
     if url.host_str().is_none_or(str::is_empty) {
         return Err(bad("no host".into()));
