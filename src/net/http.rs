@@ -26,8 +26,15 @@ pub fn client(
     if host.parse::<std::net::IpAddr>().is_err() {
         b = b.resolve(host, addr);
     }
-    if let Some(config) = tls {
-        b = b.tls_backend_preconfigured((*config).clone());
+    // Always hand reqwest a TLS config: left to itself it loads the platform's root store
+    // on every build (tens of milliseconds), even for a plain-HTTP request.
+    match tls {
+        Some(c) => b = b.tls_backend_preconfigured((*c).clone()),
+        None => {
+            if let Some(c) = crate::net::tls_verify::trusting_nothing() {
+                b = b.tls_backend_preconfigured(c);
+            }
+        }
     }
     b.build()
 }

@@ -186,3 +186,15 @@ pub fn client_config(verifier: Arc<dyn ServerCertVerifier>) -> Result<rustls::Cl
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }
+
+/// A config that trusts no certificate: for clients that must never speak TLS (plain-HTTP
+/// registries), so that building them does not load the system roots.
+pub fn trusting_nothing() -> Option<rustls::ClientConfig> {
+    rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .ok()
+        .map(|b| {
+            b.with_root_certificates(RootCertStore::empty())
+                .with_no_client_auth()
+        })
+}

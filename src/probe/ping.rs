@@ -153,6 +153,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         let mut result = ProbeResult::pass(String::new());
         let auth = match www_auth::parse(&challenges.iter().map(String::as_str).collect::<Vec<_>>())
         {
+            _ if challenges.is_empty() => String::new(),
             Ok(list) if !list.is_empty() => list
                 .iter()
                 .map(|c| {

@@ -66,12 +66,16 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let shell = &ctx.opts.shell_proxy;
     let d = go_proxy::decide(&daemon.env, &url);
     let s = go_proxy::decide(&shell.env, &url);
-    let summary_base = format!(
-        "daemon: {} [{}]; shell: {}",
-        describe(&d),
-        daemon.source,
-        describe(&s)
-    );
+    let summary_base = if daemon.env == ProxyEnv::default() {
+        format!("daemon: {}; shell: {}", describe(&d), describe(&s))
+    } else {
+        format!(
+            "daemon: {} [{}]; shell: {}",
+            describe(&d),
+            daemon.source,
+            describe(&s)
+        )
+    };
     let mut observations: Vec<Observation> = Vec::new();
     let mut status = Status::Pass;
 

@@ -52,7 +52,6 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         return ProbeResult::skip("no reachable address");
     };
     let host = ctx.host().to_string();
-    let trust = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
     let recorder = Recording::new();
     let handshake = handshake(&host, addr, recorder.clone()).await;
     let chain = recorder.chain();
@@ -81,7 +80,11 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
                     .evidence("handshake error", err),
             ],
         ),
-        Handshake::Done { version, alpn } => judge(ctx, addr, &trust, &chain, version, alpn),
+        Handshake::Done { version, alpn } => {
+            // Loading the system roots costs tens of milliseconds: only when TLS is spoken.
+            let trust = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
+            judge(ctx, addr, &trust, &chain, version, alpn)
+        }
     }
 }
 
