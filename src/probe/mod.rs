@@ -80,6 +80,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "proxy.daemon_shell_differ",
     "proxy.invalid_url",
     "proxy.unreachable",
+    "proxy.upstream_failed",
     "tcp.refused",
     "tcp.reset",
     "tcp.timeout",

@@ -235,6 +235,10 @@ async fn connect_through(
                     "yes (redacted)"
                 },
             )),
+        // 5xx: the proxy tried and could not reach the registry (its DNS, its route).
+        Some(500..=599) => Err(base("proxy.upstream_failed")
+            .evidence("CONNECT", format!("CONNECT {target} → {status_line}"))
+            .evidence("meaning", "the proxy accepted the request but could not reach the registry from where it stands")),
         _ => Err(base("proxy.connect_refused")
             .evidence("CONNECT", format!("CONNECT {target} → {status_line:?}"))),
     }

@@ -8,6 +8,7 @@ mod check_basic;
 mod check_config;
 mod check_dns;
 mod check_ping;
+mod check_proxy;
 mod check_tls;
 mod cli;
 mod explain_cli;
