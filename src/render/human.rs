@@ -93,14 +93,16 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     } else {
         label(Label::Findings, lang)
     };
-    writeln!(
-        out,
-        "{} ({} error, {} warning, {} info)",
-        heading.bold(),
+    let (e, w, i) = (
         report.summary.errors,
         report.summary.warnings,
-        report.summary.infos
-    )?;
+        report.summary.infos,
+    );
+    let counts = match lang {
+        Lang::En => format!("{e} error(s), {w} warning(s), {i} note(s)"),
+        Lang::Zh => format!("{e} 个错误，{w} 个警告，{i} 条提示"),
+    };
+    writeln!(out, "{} ({counts})", heading.bold())?;
     for (i, f) in report.findings.iter().enumerate() {
         writeln!(out)?;
         finding(out, i + 1, f, lang, opts)?;
