@@ -101,6 +101,12 @@ pub struct CheckArgs {
     /// Hosts file [default: /etc/hosts]
     #[arg(long, value_name = "FILE")]
     pub hosts_file: Option<PathBuf>,
+    /// Log in as this user for this run (with --password-stdin), instead of stored credentials
+    #[arg(long, short = 'u', value_name = "USER", requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the password (or token) for --username from standard input
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
     /// The docker service's systemd drop-in directory
     /// [default: /etc/systemd/system/docker.service.d]
     #[arg(long, value_name = "DIR")]

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::io::Read as _;
+
 use anyhow::{Context, Result};
 
 use super::{Session, UsageError};
@@ -115,7 +117,27 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
     } else {
         default_profile_files(&home)
     };
+    let cli_credentials = match (&args.username, args.password_stdin) {
+        (Some(user), true) => {
+            let mut secret = String::new();
+            std::io::Read::read_to_string(
+                &mut std::io::stdin().lock().take(64 * 1024),
+                &mut secret,
+            )
+            .context("cannot read the password from standard input")?;
+            let secret = secret.trim_end_matches(['\n', '\r']).to_string();
+            crate::report::redact::register_secret(&secret);
+            Some(crate::config::credentials::Credentials {
+                username: user.clone(),
+                secret,
+                identity_token: false,
+                source: format!("--username {user:?} with --password-stdin"),
+            })
+        }
+        _ => None,
+    };
     Ok(CheckOptions {
+        cli_credentials,
         docker_config_dir: args
             .docker_config
             .clone()

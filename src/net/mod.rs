@@ -2,6 +2,7 @@
 
 pub mod go_proxy;
 pub mod http;
+pub mod jwt;
 pub mod resolver;
 pub mod tls_verify;
 pub mod trust;

@@ -1,11 +1,13 @@
 //! Checks: each a probe with a stable id, the checks it needs first, its own timeout, and a
 //! function that observes. Adding a check is one module here plus one line in `PROBES`.
 
+pub mod auth;
 pub mod auths;
 pub mod content_trust;
 pub mod daemon_config;
 pub mod dns;
 pub mod engine;
+pub mod manifest;
 pub mod ping;
 pub mod proxy;
 pub mod tcp;
@@ -46,11 +48,26 @@ pub const PROBES: &[ProbeDef] = &[
     tcp::PROBE,
     tls::PROBE,
     ping::PROBE,
+    auth::PROBE,
+    manifest::PROBE,
 ];
 
 /// Every observation key a probe can record. A test keeps this list equal to the keys written
 /// in `src/probe/`, and the rule registry test checks that a rule explains each.
 pub const EMITTED_KEYS: &[&str] = &[
+    "auth.bad_credentials",
+    "auth.credentials_in_clear",
+    "auth.no_credentials",
+    "auth.realm_not_json",
+    "auth.realm_unreachable",
+    "auth.scope_denied",
+    "manifest.denied",
+    "manifest.rate_limited",
+    "manifest.repo_not_found",
+    "manifest.scope_denied",
+    "manifest.server_error",
+    "manifest.tag_not_found",
+    "manifest.unauthorized",
     "auths.bad_auth_value",
     "auths.helper_missing",
     "auths.key_mismatch",
@@ -179,6 +196,8 @@ pub struct CheckOptions {
     pub content_trust_server: Option<String>,
     /// Shell start-up files where content trust is often switched on.
     pub profile_files: Vec<PathBuf>,
+    /// `--username` with `--password-stdin`: used instead of the stored credentials.
+    pub cli_credentials: Option<crate::config::credentials::Credentials>,
 }
 
 /// Facts earlier checks hand to later ones. Each is set at most once, by the check named.
@@ -190,6 +209,23 @@ pub struct Board {
     pub reachable: OnceLock<SocketAddr>,
     /// tls: how HTTP requests must talk to the registry.
     pub transport: OnceLock<Transport>,
+    /// ping: what `GET /v2/` answered.
+    pub ping: OnceLock<PingFacts>,
+    /// auth: the Authorization header later requests send (a secret: never reported).
+    pub auth: OnceLock<AuthGrant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PingFacts {
+    pub status: u16,
+    pub challenges: Vec<crate::net::www_auth::Challenge>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuthGrant {
+    pub header: Option<String>,
+    /// What the token allows on the target repository, when it says (JWT `access`).
+    pub granted: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -275,7 +311,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|content-trust|daemon-config)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|content-trust|daemon-config)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

@@ -138,6 +138,12 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         }
         o
     };
+    let parsed = www_auth::parse(&challenges.iter().map(String::as_str).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let _ = ctx.board.ping.set(super::PingFacts {
+        status: status.as_u16(),
+        challenges: parsed,
+    });
     let looks_html = content_type.contains("text/html")
         || body_text
             .trim_start()
@@ -213,4 +219,19 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         };
     }
     result
+}
+
+/// `http(s)://host:port/v2/` as the checks after TLS address the registry.
+pub fn v2_url(ctx: &Ctx, transport: &super::Transport) -> String {
+    let scheme = match transport.scheme {
+        Scheme::Https => "https",
+        Scheme::Http => "http",
+    };
+    let host = ctx.host();
+    let url_host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    format!("{scheme}://{url_host}:{}/v2/", ctx.port())
 }

@@ -9,6 +9,7 @@ mod check_config;
 mod check_dns;
 mod check_ping;
 mod check_proxy;
+mod check_registry;
 mod check_tls;
 mod cli;
 mod explain_cli;
