@@ -40,7 +40,13 @@ pub fn client(
 }
 
 /// Read at most `BODY_CAP` bytes of the body; says whether there was more.
-pub async fn capped_body(mut resp: reqwest::Response) -> (Vec<u8>, bool) {
+pub async fn capped_body(resp: reqwest::Response) -> (Vec<u8>, bool) {
+    let (body, truncated, _) = capped_body_checked(resp).await;
+    (body, truncated)
+}
+
+/// The same, and the error that broke the body off, if one did (a reset, bad chunking).
+pub async fn capped_body_checked(mut resp: reqwest::Response) -> (Vec<u8>, bool, Option<String>) {
     let mut body = Vec::new();
     loop {
         match resp.chunk().await {
@@ -48,11 +54,12 @@ pub async fn capped_body(mut resp: reqwest::Response) -> (Vec<u8>, bool) {
                 let room = BODY_CAP - body.len();
                 if chunk.len() > room {
                     body.extend_from_slice(&chunk[..room]);
-                    return (body, true);
+                    return (body, true, None);
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(None) | Err(_) => return (body, false),
+            Ok(None) => return (body, false, None),
+            Err(e) => return (body, false, Some(describe_error(&e))),
         }
     }
 }

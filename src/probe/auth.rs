@@ -49,6 +49,12 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         let _ = ctx.board.auth.set(AuthGrant::default());
         return ProbeResult::pass("/v2/ needs no credentials");
     }
+    if ping.status != 401 {
+        return ProbeResult::skip(format!(
+            "GET /v2/ answered {}, not a login challenge",
+            ping.status
+        ));
+    }
     let creds = match &ctx.opts.cli_credentials {
         Some(c) => Lookup::Found(c.clone()),
         None => {

@@ -85,7 +85,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
-    let (body, truncated) = http::capped_body(resp).await;
+    let (body, truncated, body_error) = http::capped_body_checked(resp).await;
     let body_text = String::from_utf8_lossy(&body);
     let snippet: String = body_text
         .chars()
@@ -155,6 +155,13 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             .starts_with("<html");
     let code = status.as_u16();
 
+    if let Some(err) = body_error {
+        let what = format!("{status}, then the body broke off: {err}");
+        return ProbeResult::fail(
+            what.clone(),
+            vec![base("ping.stalled").evidence("result", what)],
+        );
+    }
     if matches!(code, 200 | 401) && !looks_html {
         let mut result = ProbeResult::pass(String::new());
         let auth = match www_auth::parse(&challenges.iter().map(String::as_str).collect::<Vec<_>>())

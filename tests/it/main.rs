@@ -14,4 +14,5 @@ mod check_tls;
 mod cli;
 mod explain_cli;
 mod explain_corpus;
+mod hostile;
 mod json_schema;

@@ -37,6 +37,8 @@ pub enum Behaviour {
     AcceptClose,
     /// Answer any request with these bytes, then close.
     Respond(Vec<u8>),
+    /// Hand each connection to this function (on its own thread): for hostile servers.
+    Script(Arc<dyn Fn(TcpStream, &AtomicBool) + Send + Sync>),
     /// TLS with this chain and key, then answer requests with these bytes.
     Tls {
         chain_pem: String,
@@ -79,6 +81,11 @@ pub fn start(behaviour: Behaviour) -> Server {
                         let _ = conn.read(&mut buf);
                         let _ = conn.write_all(&bytes);
                     }));
+                }
+                Behaviour::Script(f) => {
+                    let f = f.clone();
+                    let stop = stop2.clone();
+                    workers.push(std::thread::spawn(move || f(conn, &stop)));
                 }
                 Behaviour::Tls { response, .. } => {
                     let Some(config) = tls_config.clone() else {

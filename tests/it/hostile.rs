@@ -1,0 +1,178 @@
+//! Servers that misbehave on purpose. For each: the run ends inside its deadline, exits 1 with
+//! a finding (never a panic, never 101), and the report says what the server did.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::support::cmd::Regdoctor;
+use crate::support::servers::{self, Behaviour};
+
+/// Read the request head (bounded), so the client sees its request accepted.
+fn read_request(s: &mut TcpStream) {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = [0u8; 4096];
+    let _ = s.read(&mut buf);
+}
+
+fn script(f: impl Fn(&mut TcpStream, &AtomicBool) + Send + Sync + 'static) -> Behaviour {
+    Behaviour::Script(Arc::new(move |mut s: TcpStream, stop: &AtomicBool| {
+        // The TLS check sends a ClientHello first; answering it like HTTP is what a
+        // plain-HTTP server does, and then the registry is reached over HTTP.
+        read_request(&mut s);
+        f(&mut s, stop)
+    }))
+}
+
+fn run_against(b: Behaviour) -> (serde_json::Value, Duration) {
+    let srv = servers::start(b);
+    let run = Regdoctor::new()
+        .args(["check", &srv.addr, "--json", "--timeout", "4"])
+        .run();
+    assert!(
+        run.elapsed < Duration::from_millis(5500),
+        "took {:?}",
+        run.elapsed
+    );
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.json();
+    assert!(
+        !report["findings"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    (report, run.elapsed)
+}
+
+fn top_category(report: &serde_json::Value) -> String {
+    report["findings"][0]["category"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn until_stopped(stop: &AtomicBool, mut step: impl FnMut() -> bool) {
+    for _ in 0..2000 {
+        if stop.load(Ordering::SeqCst) || !step() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn headers_one_byte_at_a_time() {
+    let (report, _) = run_against(script(|s, stop| {
+        let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+        let mut i = 0;
+        until_stopped(stop, || {
+            std::thread::sleep(Duration::from_millis(300));
+            let ok = s
+                .write_all(&head[i % head.len()..i % head.len() + 1])
+                .is_ok();
+            i += 1;
+            ok
+        });
+    }));
+    assert_eq!(top_category(&report), "network_unreachable", "{report:#}");
+}
+
+#[test]
+fn ten_megabytes_of_headers() {
+    let (report, _) = run_against(script(|s, _| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
+        let line = b"X-Junk: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+        for _ in 0..(10 << 20) / line.len() {
+            if s.write_all(line).is_err() {
+                return;
+            }
+        }
+    }));
+    assert_eq!(top_category(&report), "network_unreachable", "{report:#}");
+}
+
+#[test]
+fn an_endless_body() {
+    let (report, _) = run_against(script(|s, stop| {
+        let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<html>");
+        let chunk = [b'x'; 8192];
+        until_stopped(stop, || s.write_all(&chunk).is_ok());
+    }));
+    assert_eq!(top_category(&report), "not_a_registry", "{report:#}");
+}
+
+#[test]
+fn invalid_utf8_and_invalid_json_error_body() {
+    let mut resp = b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 12\r\nConnection: close\r\n\r\n".to_vec();
+    resp.extend_from_slice(b"{\"errors\":\xff\xfe");
+    let (report, _) = run_against(Behaviour::Respond(resp));
+    assert_eq!(top_category(&report), "registry_server_error", "{report:#}");
+}
+
+#[test]
+fn broken_chunked_encoding() {
+    let (report, _) = run_against(Behaviour::Respond(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nDocker-Distribution-Api-Version: registry/2.0\r\n\r\nZZZ\r\nnot a chunk\r\n".to_vec(),
+    ));
+    assert_eq!(top_category(&report), "network_unreachable", "{report:#}");
+    assert!(
+        report["findings"][0]["evidence"]
+            .to_string()
+            .contains("broke off"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn huge_and_broken_www_authenticate() {
+    for challenge in [
+        format!("Bearer realm=\"{}\"", "a".repeat(100_000)),
+        "Bearer realm=\"https://unterminated".to_string(),
+        String::new(),
+    ] {
+        let resp = servers::http_response(
+            "401 Unauthorized",
+            &[
+                ("Docker-Distribution-Api-Version", "registry/2.0"),
+                ("WWW-Authenticate", &challenge),
+            ],
+            "{}",
+        );
+        let (report, _) = run_against(Behaviour::Respond(resp));
+        let _ = top_category(&report);
+    }
+}
+
+#[test]
+fn redirect_loop_on_v2() {
+    let (report, _) = run_against(Behaviour::Respond(servers::http_response(
+        "301 Moved Permanently",
+        &[("Location", "/v2/")],
+        "",
+    )));
+    assert_eq!(top_category(&report), "not_a_registry", "{report:#}");
+    assert!(
+        report["findings"][0]["evidence"]
+            .to_string()
+            .contains("/v2/"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn closes_after_a_few_bytes() {
+    let (report, _) = run_against(script(|s, _| {
+        let _ = s.write_all(b"HTTP/1.1 2");
+    }));
+    assert_eq!(top_category(&report), "network_unreachable", "{report:#}");
+}
+
+#[test]
+fn answers_nothing_and_closes() {
+    let (report, _) = run_against(script(|_, _| {}));
+    assert_eq!(report["findings"][0]["check"], "tls", "{report:#}");
+}
