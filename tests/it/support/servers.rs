@@ -29,6 +29,9 @@ impl Drop for Server {
     }
 }
 
+/// What a hostile server does with one connection; the flag says when to give up.
+pub type ConnectionScript = Arc<dyn Fn(TcpStream, &AtomicBool) + Send + Sync>;
+
 #[derive(Clone)]
 pub enum Behaviour {
     /// Accept, then hold the connection open without a byte, until the server is dropped.
@@ -38,7 +41,7 @@ pub enum Behaviour {
     /// Answer any request with these bytes, then close.
     Respond(Vec<u8>),
     /// Hand each connection to this function (on its own thread): for hostile servers.
-    Script(Arc<dyn Fn(TcpStream, &AtomicBool) + Send + Sync>),
+    Script(ConnectionScript),
     /// TLS with this chain and key, then answer requests with these bytes.
     Tls {
         chain_pem: String,
