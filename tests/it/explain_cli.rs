@@ -116,3 +116,48 @@ fn secrets_in_a_pasted_log_are_redacted() {
         }
     }
 }
+
+#[test]
+fn explain_check_confirms_or_rules_out_causes_live() {
+    use crate::support::registry::{Registry, RegistryOpts};
+    let reg = Registry::start(RegistryOpts::default());
+    // The pasted error blames DNS, but the host in it resolves and answers: not reproduced.
+    let text = format!(
+        "Error response from daemon: Get \"http://{}/v2/\": dial tcp: lookup {}: no such host",
+        reg.addr, reg.addr
+    );
+    let run = Regdoctor::new()
+        .args(["explain", "--check", "--json", &text])
+        .run();
+    let report = run.json();
+    let dns = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["category"] == "dns_resolution")
+        .unwrap();
+    assert_eq!(dns["verdict"], "not_reproduced", "{report:#}");
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "ping" && c["status"] == "pass"),
+        "{report:#}"
+    );
+
+    // A refused port in the text, and the port really refuses: confirmed.
+    let port = crate::support::registry::free_port();
+    let text = format!(
+        "Get \"https://127.0.0.1:{port}/v2/\": dial tcp 127.0.0.1:{port}: connect: connection refused"
+    );
+    let run = Regdoctor::new()
+        .args(["explain", "--check", "--json", &text])
+        .run();
+    let report = run.json();
+    assert_eq!(
+        report["findings"][0]["category"], "network_unreachable",
+        "{report:#}"
+    );
+    assert_eq!(report["findings"][0]["verdict"], "confirmed", "{report:#}");
+}
