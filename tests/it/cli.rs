@@ -69,3 +69,59 @@ fn checks_lists_every_check() {
         assert!(run.stdout.contains(id), "{}", run.stdout);
     }
 }
+
+#[test]
+fn markdown_report_is_ready_for_a_ticket() {
+    let run = Regdoctor::new()
+        .args([
+            "explain",
+            "--format",
+            "markdown",
+            "toomanyrequests: You have reached your pull rate limit",
+        ])
+        .run();
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("## regdoctor explain report"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("`RD-"), "{}", run.stdout);
+    assert!(run.stdout.contains("rate_limited"), "{}", run.stdout);
+}
+
+#[test]
+fn verbose_check_output_keeps_config_secrets_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let docker = dir.path().join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    // bob:hunter2-very-secret, and an identity token.
+    std::fs::write(
+        docker.join("config.json"),
+        r#"{"auths":{"127.0.0.1:1":{"auth":"Ym9iOmh1bnRlcjItdmVyeS1zZWNyZXQ="},"other.example":{"identitytoken":"idtok-5e3cr3t-value"}}}"#,
+    )
+    .unwrap();
+    for format in ["human", "json", "markdown"] {
+        let run = Regdoctor::new()
+            .args([
+                "check",
+                "127.0.0.1:1",
+                "-v",
+                "--format",
+                format,
+                "--docker-config",
+            ])
+            .arg(docker.to_str().unwrap())
+            .run();
+        for secret in [
+            "hunter2-very-secret",
+            "Ym9iOmh1bnRlcjItdmVyeS1zZWNyZXQ=",
+            "idtok-5e3cr3t-value",
+        ] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{format} leaked {secret}"
+            );
+        }
+    }
+}
