@@ -102,6 +102,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "tcp.reset",
     "tcp.timeout",
     "tcp.unreachable",
+    "tls.clock_skew",
     "tls.expired",
     "tls.expiring_soon",
     "tls.handshake_failed",

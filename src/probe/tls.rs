@@ -41,6 +41,8 @@ enum Handshake {
     Done {
         version: String,
         alpn: Option<String>,
+        /// The server's clock, from the `Date` header of a `HEAD /v2/` on the same connection.
+        server_date: Option<i64>,
     },
     SpeaksHttp(String),
     Failed(String),
@@ -80,19 +82,25 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
                     .evidence("handshake error", err),
             ],
         ),
-        Handshake::Done { version, alpn } => {
+        Handshake::Done {
+            version,
+            alpn,
+            server_date,
+        } => {
             // Loading the system roots costs tens of milliseconds: only when TLS is spoken.
             let trust = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
-            judge(ctx, addr, &trust, &chain, version, alpn)
+            judge(ctx, addr, &trust, &chain, version, alpn, server_date)
         }
     }
 }
 
 async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Handshake {
-    let config = match tls_verify::client_config(recorder) {
+    let mut config = match tls_verify::client_config(recorder) {
         Ok(c) => c,
         Err(e) => return Handshake::Failed(format!("cannot set up TLS: {e}")),
     };
+    // HTTP/1.1 only: the connection also carries a HEAD request for the server's clock.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let Ok(name) = ServerName::try_from(host.trim_matches(['[', ']']).to_string()) else {
         return Handshake::Failed(format!("{host:?} is not a valid TLS server name"));
     };
@@ -104,7 +112,12 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
     let connector = TlsConnector::from(Arc::new(config));
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(name, tcp)).await {
         Err(_) => Handshake::Stalled,
-        Ok(Ok(stream)) => {
+        Ok(Ok(mut stream)) => {
+            let server_date =
+                tokio::time::timeout(Duration::from_secs(2), server_date(&mut stream, host))
+                    .await
+                    .ok()
+                    .flatten();
             let (_, conn) = stream.get_ref();
             let version = conn
                 .protocol_version()
@@ -113,7 +126,11 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
             let alpn = conn
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned());
-            Handshake::Done { version, alpn }
+            Handshake::Done {
+                version,
+                alpn,
+                server_date,
+            }
         }
         Ok(Err(e)) => {
             let inner = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>());
@@ -133,6 +150,59 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
             Handshake::Failed(text)
         }
     }
+}
+
+/// The server's `Date`, to tell an expired certificate from a wrong clock on either side.
+async fn server_date<S: AsyncReadExt + AsyncWriteExt + Unpin>(
+    s: &mut S,
+    host: &str,
+) -> Option<i64> {
+    let req = format!("HEAD /v2/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.ok()?;
+    let mut buf = vec![0u8; 8192];
+    let mut n = 0;
+    while n < buf.len() {
+        let got = s.read(&mut buf[n..]).await.ok()?;
+        if got == 0 {
+            break;
+        }
+        n += got;
+        if buf[..n].windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let head = String::from_utf8_lossy(&buf[..n]);
+    head.lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("date"))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .and_then(|d| parse_http_date(&d))
+}
+
+/// IMF-fixdate (`Sun, 22 Nov 2026 21:43:22 GMT`), the only form servers send today.
+fn parse_http_date(s: &str) -> Option<i64> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [_, day, mon, year, hms, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m == mon)?;
+    let month = time::Month::try_from(u8::try_from(month + 1).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()?;
+    let mut t = hms.split(':').map(|x| x.parse::<u8>().ok());
+    let (Some(Some(h)), Some(Some(m)), Some(Some(sec))) = (t.next(), t.next(), t.next()) else {
+        return None;
+    };
+    let time = time::Time::from_hms(h, m, sec).ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, time)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 /// The first line of a plain-HTTP answer to `GET /v2/`, if the server speaks HTTP.
@@ -204,6 +274,7 @@ fn judge(
     chain: &[CertificateDer<'static>],
     version: String,
     alpn: Option<String>,
+    server_date: Option<i64>,
 ) -> ProbeResult {
     let host = ctx.host().to_string();
     let infos: Vec<Option<CertInfo>> = chain.iter().map(|c| x509::parse(c)).collect();
@@ -295,6 +366,28 @@ fn judge(
                     format!("the certificate does not name {host}"),
                 ));
             }
+        }
+    }
+    // An expired or not-yet-valid verdict with a server clock far from ours: say which clock.
+    if let Some(server_now) = server_date {
+        let skew = now - server_now;
+        if skew.abs() > 300
+            && keys
+                .iter()
+                .any(|(k, _)| *k == "tls.expired" || *k == "tls.not_yet_valid")
+        {
+            keys.insert(
+                0,
+                (
+                    "tls.clock_skew",
+                    format!(
+                        "this machine's clock says {}, the server's Date header says {} ({} s apart)",
+                        x509::date(now),
+                        x509::date(server_now),
+                        skew.abs()
+                    ),
+                ),
+            );
         }
     }
     let go_accepts_leaf_in_pool = trust.contains(leaf_der.as_ref());
@@ -441,4 +534,20 @@ fn trust_summary(trust: &Trust) -> String {
         format!("no {} directory", d.dir.display())
     };
     format!("{} system roots + {extra}", trust.system_roots)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn http_dates_parse() {
+        assert_eq!(
+            super::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            super::parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+            None
+        );
+        assert_eq!(super::parse_http_date("garbage"), None);
+    }
 }

@@ -258,3 +258,55 @@ fn healthy_tls_registry_has_no_false_alarm() {
         "{report:#}"
     );
 }
+
+/// Expired by our clock, valid by the server's: the report says the clocks disagree.
+#[test]
+fn expired_by_a_clock_the_server_disagrees_with_is_called_a_clock_problem() {
+    let ca = Ca::new("Clock Test CA");
+    let leaf = ca.leaf(LeafOpts {
+        not_before: -30,
+        not_after: -1,
+        ..LeafOpts::for_localhost()
+    });
+    let ten_days_ago = time::OffsetDateTime::now_utc() - time::Duration::days(10);
+    let date = format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        &ten_days_ago.weekday().to_string()[..3],
+        ten_days_ago.day(),
+        &ten_days_ago.month().to_string()[..3],
+        ten_days_ago.year(),
+        ten_days_ago.hour(),
+        ten_days_ago.minute(),
+        ten_days_ago.second()
+    );
+    let response = servers::http_response(
+        "200 OK",
+        &[
+            ("Date", &date),
+            ("Docker-Distribution-Api-Version", "registry/2.0"),
+        ],
+        "{}",
+    );
+    let srv = servers::start(Behaviour::Tls {
+        chain_pem: leaf.chain_pem.clone(),
+        key_pem: leaf.key_pem.clone(),
+        response,
+    });
+    let certs = certs_dir(&srv.addr, &ca.cert_pem);
+    let (_, report) = check(&srv.addr, &certs, &[]);
+    assert_eq!(
+        top(&report)["category"],
+        "tls_expired_or_clock",
+        "{report:#}"
+    );
+    let all = report["findings"].to_string();
+    assert!(all.contains("Date header"), "{report:#}");
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| observes(f).contains(&"tls.clock_skew".to_string())),
+        "{report:#}"
+    );
+}
