@@ -159,6 +159,9 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             },
         );
     }
+    if let Some(hint) = provider_hint(&host) {
+        obs = obs.evidence("address format", hint);
+    }
     if host.ends_with(".invalid") {
         obs = obs.evidence(
             "note",
@@ -166,4 +169,78 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         );
     }
     ProbeResult::fail(format!("{host}: {what}"), vec![obs])
+}
+
+/// Known providers' address formats (from the seed documents), for a name that did not resolve.
+pub fn provider_hint(host: &str) -> Option<String> {
+    let h = host.to_ascii_lowercase();
+    let labels: Vec<&str> = h.split('.').collect();
+    let region_like = |r: &str| {
+        let parts: Vec<&str> = r.split('-').collect();
+        parts.len() >= 2
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    };
+    if h.ends_with("myhuaweicloud.com") {
+        let ok = labels.len() == 4 && labels[0] == "swr" && region_like(labels[1]);
+        return Some(if ok {
+            format!(
+                "{h} has SWR's format (swr.<region>.myhuaweicloud.com): check that the region exists and that this network's DNS can see it (intranet endpoints need the VPC's DNS)"
+            )
+        } else {
+            "Huawei SWR addresses look like swr.<region>.myhuaweicloud.com, e.g. swr.cn-north-4.myhuaweicloud.com".into()
+        });
+    }
+    if h.ends_with("aliyuncs.com") {
+        if labels.first().is_some_and(|l| l.ends_with("-vpc")) {
+            return Some(format!(
+                "{h} is an Alibaba Cloud VPC endpoint: it resolves only inside that region's VPC; from elsewhere use registry.<region>.aliyuncs.com"
+            ));
+        }
+        let ok = (labels.len() == 4 && labels[0] == "registry" && region_like(labels[1]))
+            || (labels.len() == 4 && labels[1] == "mirror")
+            || (labels.len() == 5 && labels[2] == "cr");
+        return Some(if ok {
+            format!("{h} has an ACR format; check the region and this network's DNS")
+        } else {
+            "Alibaba ACR addresses look like registry.<region>.aliyuncs.com (e.g. registry.cn-hangzhou.aliyuncs.com), <instance>-registry.<region>.cr.aliyuncs.com, or <id>.mirror.aliyuncs.com for the accelerator".into()
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::provider_hint;
+
+    #[test]
+    fn provider_formats() {
+        assert!(
+            provider_hint("swr.cn-north-4.myhuaweicloud.com")
+                .unwrap()
+                .contains("has SWR's format")
+        );
+        assert!(
+            provider_hint("swr.myhuaweicloud.com")
+                .unwrap()
+                .contains("swr.<region>")
+        );
+        assert!(
+            provider_hint("registry-vpc.cn-hangzhou.aliyuncs.com")
+                .unwrap()
+                .contains("VPC")
+        );
+        assert!(
+            provider_hint("registry.cn-hangzhou.aliyuncs.com")
+                .unwrap()
+                .contains("has an ACR format")
+        );
+        assert!(
+            provider_hint("regsitry.aliyuncs.com")
+                .unwrap()
+                .contains("registry.<region>")
+        );
+        assert_eq!(provider_hint("registry.example.com"), None);
+    }
 }

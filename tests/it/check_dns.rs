@@ -99,3 +99,17 @@ fn answers_and_hosts_file_entries_are_shown_with_their_source() {
         "{summary}"
     );
 }
+
+#[test]
+fn a_provider_name_that_does_not_resolve_gets_its_address_format() {
+    let server = dns_server::start(&[]);
+    let (_, _, report) = check("swr.myhuaweicloud.com", &server.addr, &[]);
+    assert_eq!(
+        report["findings"][0]["category"], "dns_resolution",
+        "{report:#}"
+    );
+    assert!(
+        dns_evidence(&report).contains("swr.<region>.myhuaweicloud.com"),
+        "{report:#}"
+    );
+}

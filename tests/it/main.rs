@@ -14,5 +14,6 @@ mod check_tls;
 mod cli;
 mod explain_cli;
 mod explain_corpus;
+mod fuzz_loops;
 mod hostile;
 mod json_schema;
