@@ -10,6 +10,7 @@ pub mod engine;
 pub mod manifest;
 pub mod ping;
 pub mod proxy;
+pub mod reference;
 pub mod tcp;
 pub mod tls;
 
@@ -43,6 +44,7 @@ pub const PROBES: &[ProbeDef] = &[
     daemon_config::PROBE,
     auths::PROBE,
     content_trust::PROBE,
+    reference::PROBE,
     proxy::PROBE,
     dns::PROBE,
     tcp::PROBE,
@@ -92,6 +94,8 @@ pub const EMITTED_KEYS: &[&str] = &[
     "ping.stalled",
     "ping.unexpected_status",
     "proxy.auth_required",
+    "reference.acr_library",
+    "reference.provider_name_rules",
     "proxy.config_ignored",
     "proxy.connect_refused",
     "proxy.daemon_shell_differ",
@@ -312,7 +316,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|content-trust|daemon-config)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|content-trust|daemon-config)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

@@ -197,3 +197,62 @@ fn credentials_readable_by_others_are_a_warning() {
     assert_eq!(top(&report)["severity"], "warning");
     assert!(top(&report)["fixes"].to_string().contains("chmod 600"));
 }
+
+#[test]
+fn library_on_acr_is_a_reference_problem_with_the_corrected_reference() {
+    let run = Regdoctor::new()
+        .args([
+            "check",
+            "registry.cn-hangzhou.aliyuncs.com/library/node:18-alpine",
+            "--json",
+            "--only",
+            "reference",
+        ])
+        .run();
+    let report = run.json();
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        top(&report)["category"],
+        "image_reference_invalid",
+        "{report:#}"
+    );
+    assert!(
+        top(&report)["evidence"]
+            .to_string()
+            .contains("node:18-alpine (from Docker Hub"),
+        "{report:#}"
+    );
+    assert!(
+        top(&report)["fixes"]
+            .to_string()
+            .contains("registry-mirrors"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn swr_organisation_rules_are_checked() {
+    let bad = Regdoctor::new()
+        .args([
+            "check",
+            "swr.cn-north-4.myhuaweicloud.com/9org/app:1",
+            "--json",
+            "--only",
+            "reference",
+        ])
+        .run();
+    assert_eq!(
+        bad.json()["findings"][0]["category"],
+        "image_reference_invalid"
+    );
+    let good = Regdoctor::new()
+        .args([
+            "check",
+            "swr.cn-north-4.myhuaweicloud.com/my-org/app:1",
+            "--json",
+            "--only",
+            "reference",
+        ])
+        .run();
+    assert_eq!(good.code, 0, "{}", good.stdout);
+}
