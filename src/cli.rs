@@ -115,6 +115,13 @@ pub struct CheckArgs {
     /// [default: /etc/profile, /etc/profile.d/*.sh, /etc/environment, ~/.bashrc, ~/.profile, ...]
     #[arg(long, value_name = "FILE")]
     pub profile_file: Vec<PathBuf>,
+    /// The engine's data root for the disk check [default: daemon.json data-root, /var/lib/docker, ...]
+    #[arg(long, value_name = "DIR")]
+    pub data_root: Option<PathBuf>,
+    /// A kubelet configuration file whose presence marks a Kubernetes node
+    /// [default: /var/lib/kubelet/config.yaml, /etc/kubernetes/kubelet.conf]
+    #[arg(long, value_name = "FILE")]
+    pub kubelet_config: Option<PathBuf>,
     /// Resolver configuration [default: /etc/resolv.conf]
     #[arg(long, value_name = "FILE")]
     pub resolv_conf: Option<PathBuf>,

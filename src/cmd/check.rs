@@ -110,6 +110,31 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         env: ProxyEnv::from_lookup(|k| session.env.get(k)),
         source: "this shell's environment".into(),
     };
+    let data_roots = args
+        .data_root
+        .iter()
+        .cloned()
+        .chain(daemon.data_root.iter().map(PathBuf::from))
+        .chain(
+            [
+                "/var/lib/docker",
+                "/var/lib/containerd",
+                "/var/lib/containers",
+            ]
+            .iter()
+            .map(PathBuf::from),
+        )
+        .collect();
+    let kubelet_markers = match &args.kubelet_config {
+        Some(p) => vec![p.clone()],
+        None => [
+            "/var/lib/kubelet/config.yaml",
+            "/etc/kubernetes/kubelet.conf",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect(),
+    };
     let insecure_registries = daemon.insecure_registries;
     let home = session.env.home();
     let profile_files = if !args.profile_file.is_empty() {
@@ -137,6 +162,8 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         _ => None,
     };
     Ok(CheckOptions {
+        data_roots,
+        kubelet_markers,
         cli_credentials,
         docker_config_dir: args
             .docker_config

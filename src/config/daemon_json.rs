@@ -11,6 +11,7 @@ pub struct DaemonConfig {
     pub registry_mirrors: Vec<String>,
     /// `proxies` (Engine 23.0+): overrides the daemon's proxy environment at start-up.
     pub proxies: DaemonProxies,
+    pub data_root: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,6 +76,10 @@ pub fn read(path: &Path) -> Result<Option<DaemonConfig>, DaemonConfigError> {
     Ok(Some(DaemonConfig {
         insecure_registries: strings("insecure-registries"),
         registry_mirrors: strings("registry-mirrors"),
+        data_root: map
+            .get("data-root")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         proxies: DaemonProxies {
             http_proxy: proxy("http-proxy"),
             https_proxy: proxy("https-proxy"),

@@ -7,6 +7,7 @@ pub mod content_trust;
 pub mod daemon_config;
 pub mod dns;
 pub mod engine;
+pub mod host;
 pub mod manifest;
 pub mod ping;
 pub mod proxy;
@@ -45,6 +46,7 @@ pub const PROBES: &[ProbeDef] = &[
     auths::PROBE,
     content_trust::PROBE,
     reference::PROBE,
+    host::PROBE,
     proxy::PROBE,
     dns::PROBE,
     tcp::PROBE,
@@ -93,6 +95,8 @@ pub const EMITTED_KEYS: &[&str] = &[
     "ping.server_error",
     "ping.stalled",
     "ping.unexpected_status",
+    "host.kubernetes_node",
+    "host.low_disk",
     "proxy.auth_required",
     "reference.acr_library",
     "reference.provider_name_rules",
@@ -203,6 +207,10 @@ pub struct CheckOptions {
     pub profile_files: Vec<PathBuf>,
     /// `--username` with `--password-stdin`: used instead of the stored credentials.
     pub cli_credentials: Option<crate::config::credentials::Credentials>,
+    /// Where the engines keep images (daemon.json `data-root` first), for the disk check.
+    pub data_roots: Vec<PathBuf>,
+    /// Files whose presence means this machine is a Kubernetes node.
+    pub kubelet_markers: Vec<PathBuf>,
 }
 
 /// Facts earlier checks hand to later ones. Each is set at most once, by the check named.
@@ -316,7 +324,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|content-trust|daemon-config)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|content-trust|daemon-config)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

@@ -256,3 +256,45 @@ fn swr_organisation_rules_are_checked() {
         .run();
     assert_eq!(good.code, 0, "{}", good.stdout);
 }
+
+#[test]
+fn disk_space_and_kubernetes_node_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubelet = dir.path().join("config.yaml");
+    std::fs::write(&kubelet, "kind: KubeletConfiguration\n").unwrap();
+    let run = Regdoctor::new()
+        .args([
+            "check",
+            "registry.example.com/team/app:1",
+            "--json",
+            "--only",
+            "host",
+            "--data-root",
+        ])
+        .arg(dir.path().to_str().unwrap())
+        .arg("--kubelet-config")
+        .arg(kubelet.to_str().unwrap())
+        .run();
+    let report = run.json();
+    let host = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "host")
+        .unwrap();
+    assert!(
+        host["summary"].as_str().unwrap().contains("GiB free under"),
+        "{report:#}"
+    );
+    let k8s = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["category"] == "k8s_pull_secret")
+        .unwrap();
+    assert_eq!(k8s["severity"], "info");
+    assert!(
+        k8s["fixes"].to_string().contains("imagePullSecrets"),
+        "{report:#}"
+    );
+}
