@@ -135,6 +135,7 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         .map(PathBuf::from)
         .collect(),
     };
+    let registry_mirrors = daemon.registry_mirrors.clone();
     let insecure_registries = daemon.insecure_registries;
     let home = session.env.home();
     let profile_files = if !args.profile_file.is_empty() {
@@ -162,6 +163,7 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         _ => None,
     };
     Ok(CheckOptions {
+        registry_mirrors,
         data_roots,
         kubelet_markers,
         cli_credentials,

@@ -9,6 +9,7 @@ pub mod dns;
 pub mod engine;
 pub mod host;
 pub mod manifest;
+pub mod mirrors;
 pub mod ping;
 pub mod proxy;
 pub mod reference;
@@ -47,6 +48,7 @@ pub const PROBES: &[ProbeDef] = &[
     content_trust::PROBE,
     reference::PROBE,
     host::PROBE,
+    mirrors::PROBE,
     proxy::PROBE,
     dns::PROBE,
     tcp::PROBE,
@@ -97,6 +99,9 @@ pub const EMITTED_KEYS: &[&str] = &[
     "ping.unexpected_status",
     "host.kubernetes_node",
     "host.low_disk",
+    "mirrors.not_used_for_target",
+    "mirrors.registry_as_mirror",
+    "mirrors.unreachable",
     "proxy.auth_required",
     "reference.acr_library",
     "reference.provider_name_rules",
@@ -189,6 +194,8 @@ pub struct CheckOptions {
     pub certs_dir: PathBuf,
     /// From daemon.json: `insecure-registries` entries (host[:port] or CIDR).
     pub insecure_registries: Vec<String>,
+    /// From daemon.json: `registry-mirrors`.
+    pub registry_mirrors: Vec<String>,
     pub daemon_config_path: PathBuf,
     /// The daemon's proxy settings (daemon.json `proxies` over systemd drop-ins).
     pub daemon_proxy: proxy::ProxySettings,
@@ -324,7 +331,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|content-trust|daemon-config)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|mirrors|content-trust|daemon-config)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

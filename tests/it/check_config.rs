@@ -298,3 +298,56 @@ fn disk_space_and_kubernetes_node_are_reported() {
         "{report:#}"
     );
 }
+
+#[test]
+fn mirrors_are_checked_live_and_a_registry_is_not_a_mirror() {
+    use crate::support::registry::{Registry, RegistryOpts, free_port};
+    let reg = Registry::start(RegistryOpts::default());
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = dir.path().join("daemon.json");
+    std::fs::write(
+        &daemon,
+        format!(r#"{{"registry-mirrors": ["http://{}", "{dead}", "https://registry.cn-hangzhou.aliyuncs.com"]}}"#, reg.addr),
+    )
+    .unwrap();
+    let run = Regdoctor::new()
+        .args([
+            "check",
+            "nginx:1.25",
+            "--json",
+            "--only",
+            "mirrors",
+            "--daemon-config",
+        ])
+        .arg(daemon.to_str().unwrap())
+        .run();
+    let report = run.json();
+    assert_eq!(run.code, 1, "{report:#}");
+    assert_eq!(
+        top(&report)["code"],
+        "RD-MIR-007",
+        "the wrong mirror first: {report:#}"
+    );
+    let all = report["findings"].to_string();
+    assert!(all.contains(&dead), "the dead mirror is named: {report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap().to_string();
+    assert!(
+        summary.contains(&format!("http://{}: 200", reg.addr)),
+        "{summary}"
+    );
+
+    // For a private registry the mirrors do not apply at all, and the report says so.
+    let run = Regdoctor::new()
+        .args([
+            "check",
+            "registry.example.com/team/app:1",
+            "--json",
+            "--only",
+            "mirrors",
+            "--daemon-config",
+        ])
+        .arg(daemon.to_str().unwrap())
+        .run();
+    assert!(run.json()["findings"].to_string().contains("RD-MIR-008"));
+}
