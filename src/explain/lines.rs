@@ -50,6 +50,36 @@ impl<R: Read> BoundedLines<R> {
         }
     }
 
+    /// A run of whole lines (ending in `\n`, or at EOF, or a forced `MAX_LINE` piece), raw
+    /// bytes, for the fast path that searches many lines at once. Lines are then taken from it
+    /// with `decode_line`.
+    pub fn next_block(&mut self) -> io::Result<Option<&[u8]>> {
+        loop {
+            let window = &self.buf[self.start..self.end];
+            let end = match window.iter().rposition(|&b| b == b'\n') {
+                Some(p) => p + 1,
+                None if window.len() >= MAX_LINE => MAX_LINE,
+                None if self.eof && !window.is_empty() => window.len(),
+                None if self.eof => return Ok(None),
+                None => {
+                    self.fill()?;
+                    continue;
+                }
+            };
+            // A block that is much shorter than the buffer could be grown first: fewer, larger
+            // searches are faster, until the buffer is full.
+            if !self.eof && self.start + end < self.buf.len() / 2 && self.end < self.buf.len() {
+                self.fill()?;
+                if !self.eof {
+                    continue;
+                }
+            }
+            let s = self.start;
+            self.start += end;
+            return Ok(Some(&self.buf[s..s + end]));
+        }
+    }
+
     fn fill(&mut self) -> io::Result<()> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
@@ -73,17 +103,22 @@ impl<R: Read> BoundedLines<R> {
     }
 
     fn decode(&mut self, s: usize, e: usize) -> &str {
-        let mut bytes = &self.buf[s..e];
-        if let [rest @ .., b'\r'] = bytes {
-            bytes = rest;
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(text) if !text.contains('\x1b') => text,
-            _ => {
-                self.scratch.clear();
-                strip_ansi_into(&String::from_utf8_lossy(bytes), &mut self.scratch);
-                &self.scratch
-            }
+        let (buf, scratch) = (&self.buf, &mut self.scratch);
+        decode_line(&buf[s..e], scratch)
+    }
+}
+
+/// One line's bytes as text: without `\r`, invalid UTF-8 replaced, colour codes removed.
+pub fn decode_line<'a>(mut bytes: &'a [u8], scratch: &'a mut String) -> &'a str {
+    if let [rest @ .., b'\r'] = bytes {
+        bytes = rest;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains('\x1b') => text,
+        _ => {
+            scratch.clear();
+            strip_ansi_into(&String::from_utf8_lossy(bytes), scratch);
+            scratch
         }
     }
 }
@@ -137,6 +172,22 @@ mod tests {
     fn invalid_utf8_and_colours_are_cleaned() {
         let out = all(b"\x1b[31mError:\x1b[0m x509: bad \xff\xfe here\n");
         assert_eq!(out, vec!["Error: x509: bad \u{fffd}\u{fffd} here"]);
+    }
+
+    #[test]
+    fn blocks_hold_whole_lines_and_cover_the_input() {
+        let mut input = Vec::new();
+        for i in 0..50_000 {
+            input.extend_from_slice(format!("line {i}\n").as_bytes());
+        }
+        input.extend_from_slice(b"tail");
+        let mut r = BoundedLines::new(input.as_slice());
+        let mut joined = Vec::new();
+        while let Some(b) = r.next_block().unwrap() {
+            assert!(b.ends_with(b"\n") || b.ends_with(b"tail"));
+            joined.extend_from_slice(b);
+        }
+        assert_eq!(joined, input);
     }
 
     #[test]

@@ -44,11 +44,11 @@ pub fn explain(
     let mut matched = Vec::new();
     let mut reader = lines::BoundedLines::new(input);
     let mut lines_read = 0u64;
-    while let Some(line) = reader.next_line()? {
-        lines_read += 1;
+    let mut scratch = String::new();
+    let mut on_line = |line_no: u64, line: &str| {
         matcher.match_line(line, &mut matched);
         if matched.is_empty() {
-            continue;
+            return;
         }
         extractor.scan(line);
         let best = matched
@@ -59,15 +59,56 @@ pub fn explain(
         for &i in &matched {
             let h = hits.entry(i).or_default();
             if h.primary + h.secondary == 0 {
-                h.first_line = lines_read;
+                h.first_line = line_no;
             }
             if i == best || rules.rules()[i].priority == rules.rules()[best].priority {
                 h.primary += 1;
             } else {
                 h.secondary += 1;
             }
-            record_example(h, lines_read, line);
+            record_example(h, line_no, line);
         }
+    };
+    while let Some(block) = reader.next_block()? {
+        let newlines = count_newlines(block);
+        let lines_in_block = newlines + u64::from(!block.ends_with(b"\n"));
+        if block.contains(&0x1b) {
+            // Colour codes can split a phrase: every line is cleaned and tried.
+            for (n, raw) in block
+                .split(|&b| b == b'\n')
+                .enumerate()
+                .take(lines_in_block as usize)
+            {
+                on_line(
+                    lines_read + n as u64 + 1,
+                    lines::decode_line(raw, &mut scratch),
+                );
+            }
+        } else {
+            // Jump from candidate to candidate; only their lines are decoded and matched.
+            let (mut pos, mut counted, mut before) = (0usize, 0usize, 0u64);
+            while let Some(hit) = matcher.next_candidate(block, pos) {
+                let start = block[..hit]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1);
+                let end = block[hit..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(block.len(), |p| hit + p);
+                before += count_newlines(&block[counted..start]);
+                counted = start;
+                on_line(
+                    lines_read + before + 1,
+                    lines::decode_line(&block[start..end], &mut scratch),
+                );
+                pos = end + 1;
+                if pos >= block.len() {
+                    break;
+                }
+            }
+        }
+        lines_read += lines_in_block;
     }
 
     let extracted = extractor.finish();
@@ -95,6 +136,10 @@ pub fn explain(
         extracted,
         lines_read,
     })
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// Priority dominates (the specific beats the generic); how often a rule matched adds a little,

@@ -7,6 +7,9 @@ use super::RuleSet;
 
 pub struct Matcher {
     set: RegexSet,
+    /// All patterns as one alternation over bytes: finds the next candidate line in a block of
+    /// thousands without looking at each line (explain's hot path).
+    any: regex::bytes::Regex,
     /// Parallel to the set's patterns.
     entries: Vec<Entry>,
 }
@@ -38,13 +41,34 @@ impl Matcher {
                 entries.push(Entry { rule: i, also });
             }
         }
+        let alternation = if sources.is_empty() {
+            // Matches nothing.
+            "[^\\s\\S]".to_string()
+        } else {
+            sources
+                .iter()
+                .map(|s| format!("(?:{s})"))
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        let any = regex::bytes::RegexBuilder::new(&alternation)
+            .case_insensitive(true)
+            // Rules anchor with ^ and $ per line; in a block those are line boundaries.
+            .multi_line(true)
+            // ASCII case folding keeps the DFA small; every built-in pattern's literals are
+            // ASCII or exact non-ASCII text, so it finds the same lines (a test checks the
+            // whole corpus through this path).
+            .unicode(false)
+            .size_limit(64 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()?;
         let set = RegexSetBuilder::new(&sources)
             .case_insensitive(true)
             // Hundreds of case-insensitive patterns exceed the default limits.
             .size_limit(64 << 20)
             .dfa_size_limit(64 << 20)
             .build()?;
-        Ok(Matcher { set, entries })
+        Ok(Matcher { set, any, entries })
     }
 
     /// How many patterns the set holds.
@@ -54,6 +78,14 @@ impl Matcher {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// A position, from `at`, inside the next text some pattern matches (the end of the
+    /// shortest match: cheaper than the start, which needs a reverse scan).
+    pub fn next_candidate(&self, block: &[u8], at: usize) -> Option<usize> {
+        self.any
+            .shortest_match_at(block, at)
+            .map(|end| end.saturating_sub(1).max(at))
     }
 
     /// Indices (into `RuleSet::rules`) of the rules matching this line, each once, in rule order.
