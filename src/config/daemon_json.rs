@@ -21,42 +21,12 @@ pub struct DaemonProxies {
     pub no_proxy: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum DaemonConfigError {
-    #[error("{path}: {message}")]
-    Unreadable { path: String, message: String },
-    #[error("{path}: invalid JSON at line {line}, column {column}: {message}")]
-    Json {
-        path: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error("{path}: the top level must be a JSON object")]
-    NotAnObject { path: String },
-}
+pub use super::json_file::JsonFileError as DaemonConfigError;
 
 /// `Ok(None)` when the file does not exist: the daemon then runs with its defaults.
 pub fn read(path: &Path) -> Result<Option<DaemonConfig>, DaemonConfigError> {
-    let p = path.display().to_string();
-    let text = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(DaemonConfigError::Unreadable {
-                path: p,
-                message: e.to_string(),
-            });
-        }
-    };
-    let value: Value = serde_json::from_slice(&text).map_err(|e| DaemonConfigError::Json {
-        path: p.clone(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    let Value::Object(map) = value else {
-        return Err(DaemonConfigError::NotAnObject { path: p });
+    let Some(map) = super::json_file::read_object(path)? else {
+        return Ok(None);
     };
     let strings = |key: &str| -> Vec<String> {
         match map.get(key) {

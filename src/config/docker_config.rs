@@ -24,20 +24,7 @@ pub struct AuthEntry {
     pub identity_token: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum DockerConfigError {
-    #[error("{path}: {message}")]
-    Unreadable { path: String, message: String },
-    #[error("{path}: invalid JSON at line {line}, column {column}: {message}")]
-    Json {
-        path: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error("{path}: the top level must be a JSON object")]
-    NotAnObject { path: String },
-}
+pub use super::json_file::JsonFileError as DockerConfigError;
 
 /// What an `auth` value decodes to. Only the user name is ever shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,25 +37,8 @@ pub enum AuthValue {
 
 /// `Ok(None)` when there is no config file (anonymous access, not an error).
 pub fn read(path: &Path) -> Result<Option<DockerConfig>, DockerConfigError> {
-    let p = path.display().to_string();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(DockerConfigError::Unreadable {
-                path: p,
-                message: e.to_string(),
-            });
-        }
-    };
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| DockerConfigError::Json {
-        path: p.clone(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    let Value::Object(map) = value else {
-        return Err(DockerConfigError::NotAnObject { path: p });
+    let Some(map) = super::json_file::read_object(path)? else {
+        return Ok(None);
     };
     let mut out = DockerConfig {
         path: path.to_path_buf(),

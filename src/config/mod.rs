@@ -3,4 +3,5 @@
 pub mod credentials;
 pub mod daemon_json;
 pub mod docker_config;
+pub mod json_file;
 pub mod systemd;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
+use crate::config::json_file::{self, JsonFileError};
 use crate::observe::Observation;
 use crate::report::Status;
 
@@ -44,38 +45,33 @@ fn run(ctx: Arc<Ctx>) -> ProbeFuture {
 fn probe(ctx: &Ctx) -> ProbeResult {
     let path = &ctx.opts.daemon_config_path;
     let shown = path.display().to_string();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let map = match json_file::read_object(path) {
+        Ok(Some(map)) => map,
+        Ok(None) => {
             return ProbeResult::pass(format!("no {shown}: the daemon runs with its defaults"));
         }
-        Err(e) => return ProbeResult::skip(format!("{shown} cannot be read: {e}")),
-    };
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
+        Err(JsonFileError::Unreadable { message, .. }) => {
+            return ProbeResult::skip(format!("{shown} cannot be read: {message}"));
+        }
         Err(e) => {
+            let detail = match &e {
+                JsonFileError::Json {
+                    line,
+                    column,
+                    message,
+                    ..
+                } => format!("line {line}, column {column}: {message}"),
+                other => other.to_string(),
+            };
             return ProbeResult::fail(
-                "daemon.json is not valid JSON: dockerd will not start with it".to_string(),
+                "daemon.json cannot be loaded: dockerd will not start with it".to_string(),
                 vec![
                     ctx.obs("daemon-config.malformed")
                         .evidence("file", shown.clone())
-                        .evidence(
-                            "error",
-                            format!("line {}, column {}: {e}", e.line(), e.column()),
-                        ),
+                        .evidence("error", detail),
                 ],
             );
         }
-    };
-    let Value::Object(map) = value else {
-        return ProbeResult::fail(
-            "daemon.json is not a JSON object".to_string(),
-            vec![
-                ctx.obs("daemon-config.malformed")
-                    .evidence("file", shown)
-                    .evidence("error", "the top level must be an object { ... }"),
-            ],
-        );
     };
     let mut observations: Vec<Observation> = Vec::new();
     for key in map.keys() {
