@@ -72,8 +72,9 @@ pub fn explain(
     while let Some(block) = reader.next_block()? {
         let newlines = count_newlines(block);
         let lines_in_block = newlines + u64::from(!block.ends_with(b"\n"));
-        if block.contains(&0x1b) {
-            // Colour codes can split a phrase: every line is cleaned and tried.
+        if block.contains(&0x1b) || !matcher.worth_block_search(block) {
+            // Colour codes can split a phrase, and a short paste is cheaper line by line:
+            // every line is cleaned and tried.
             for (n, raw) in block
                 .split(|&b| b == b'\n')
                 .enumerate()

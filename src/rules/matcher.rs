@@ -1,7 +1,7 @@
 //! All `explain` patterns compiled once into a `RegexSet`: one pass per line finds every rule
 //! whose text appears, and only those rules' `also` conditions run afterwards.
 
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::RuleSet;
 
@@ -9,7 +9,8 @@ pub struct Matcher {
     set: RegexSet,
     /// All patterns as one alternation over bytes: finds the next candidate line in a block of
     /// thousands without looking at each line (explain's hot path).
-    any: regex::bytes::Regex,
+    any: std::sync::OnceLock<Option<Regex>>,
+    alternation: String,
     /// Parallel to the set's patterns.
     entries: Vec<Entry>,
 }
@@ -33,7 +34,8 @@ impl Matcher {
                     .also
                     .iter()
                     .map(|a| {
-                        regex::RegexBuilder::new(&ascii_word_boundaries(a))
+                        RegexBuilder::new(&ascii_word_boundaries(a))
+                            .unicode(false)
                             .case_insensitive(true)
                             .build()
                     })
@@ -51,24 +53,23 @@ impl Matcher {
                 .collect::<Vec<_>>()
                 .join("|")
         };
-        let any = regex::bytes::RegexBuilder::new(&alternation)
-            .case_insensitive(true)
-            // Rules anchor with ^ and $ per line; in a block those are line boundaries.
-            .multi_line(true)
-            // ASCII case folding keeps the DFA small; every built-in pattern's literals are
-            // ASCII or exact non-ASCII text, so it finds the same lines (a test checks the
-            // whole corpus through this path).
-            .unicode(false)
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()?;
+
+        // ASCII mode, like `any`: compiling hundreds of patterns with Unicode case folding cost
+        // over 100 ms of start-up; error messages are ASCII, and non-ASCII literals (Chinese
+        // console messages) still match byte for byte.
         let set = RegexSetBuilder::new(&sources)
             .case_insensitive(true)
+            .unicode(false)
             // Hundreds of case-insensitive patterns exceed the default limits.
             .size_limit(64 << 20)
             .dfa_size_limit(64 << 20)
             .build()?;
-        Ok(Matcher { set, any, entries })
+        Ok(Matcher {
+            set,
+            any: std::sync::OnceLock::new(),
+            alternation,
+            entries,
+        })
     }
 
     /// How many patterns the set holds.
@@ -82,15 +83,38 @@ impl Matcher {
 
     /// A position, from `at`, inside the next text some pattern matches (the end of the
     /// shortest match: cheaper than the start, which needs a reverse scan).
+    ///
+    /// Built on first use: a one-line paste never needs it, and it costs start-up time.
+    /// `None` (every line is a candidate) if it cannot be built.
     pub fn next_candidate(&self, block: &[u8], at: usize) -> Option<usize> {
-        self.any
-            .shortest_match_at(block, at)
-            .map(|end| end.saturating_sub(1).max(at))
+        let any = self.any.get_or_init(|| {
+            RegexBuilder::new(&self.alternation)
+                .case_insensitive(true)
+                // Rules anchor with ^ and $ per line; in a block those are line boundaries.
+                .multi_line(true)
+                .unicode(false)
+                .size_limit(64 << 20)
+                .dfa_size_limit(64 << 20)
+                .build()
+                .ok()
+        });
+        match any {
+            Some(re) => re
+                .shortest_match_at(block, at)
+                .map(|end| end.saturating_sub(1).max(at)),
+            None => (at < block.len()).then_some(at),
+        }
+    }
+
+    /// Small inputs go line by line: cheaper than building the block search.
+    pub fn worth_block_search(&self, block: &[u8]) -> bool {
+        block.len() > 16 * 1024
     }
 
     /// Indices (into `RuleSet::rules`) of the rules matching this line, each once, in rule order.
     pub fn match_line(&self, line: &str, out: &mut Vec<usize>) {
         out.clear();
+        let line = line.as_bytes();
         if !self.set.is_match(line) {
             return;
         }
