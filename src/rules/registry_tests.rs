@@ -91,3 +91,18 @@ fn every_observation_key_has_exactly_one_rule() {
         );
     }
 }
+
+#[test]
+fn every_cause_names_real_checks() {
+    for r in rules().active() {
+        for c in &r.causes {
+            for id in &c.checks {
+                assert!(
+                    crate::probe::find(id).is_some(),
+                    "{}: cause names unknown check {id:?}",
+                    r.code
+                );
+            }
+        }
+    }
+}
