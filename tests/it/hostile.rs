@@ -176,3 +176,120 @@ fn answers_nothing_and_closes() {
     let (report, _) = run_against(script(|_, _| {}));
     assert_eq!(report["findings"][0]["check"], "tls", "{report:#}");
 }
+
+/// A registry whose `/v2/` asks for a Bearer token from `realm`.
+fn bearer_registry(realm: &str) -> Behaviour {
+    Behaviour::Respond(servers::http_response(
+        "401 Unauthorized",
+        &[
+            ("Docker-Distribution-Api-Version", "registry/2.0"),
+            ("Content-Type", "application/json"),
+            (
+                "WWW-Authenticate",
+                &format!("Bearer realm=\"{realm}\",service=\"test-registry\""),
+            ),
+        ],
+        r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+    ))
+}
+
+fn check_image(registry: &servers::Server) -> serde_json::Value {
+    let run = Regdoctor::new()
+        .args([
+            "check",
+            &format!("{}/team/app:1", registry.addr),
+            "--json",
+            "--timeout",
+            "6",
+        ])
+        .run();
+    assert!(
+        run.elapsed < Duration::from_millis(7500),
+        "took {:?}",
+        run.elapsed
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    run.json()
+}
+
+fn auth_finding(report: &serde_json::Value) -> serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "auth")
+        .cloned()
+        .unwrap_or_else(|| panic!("no auth finding: {report:#}"))
+}
+
+#[test]
+fn token_realm_failures_are_located_on_the_realm() {
+    let html = servers::start(Behaviour::Respond(servers::http_response(
+        "200 OK",
+        &[("Content-Type", "text/html")],
+        "<html><body>Sign in to continue</body></html>",
+    )));
+    let huge = servers::start(script(|s, _| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10485760\r\n\r\n{\"token\":\"");
+        let chunk = [b'a'; 8192];
+        for _ in 0..1280 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    }));
+    let redirect = servers::start(Behaviour::Respond(servers::http_response(
+        "302 Found",
+        &[("Location", "/token")],
+        "",
+    )));
+    let closed = format!(
+        "http://127.0.0.1:{}/token",
+        crate::support::registry::free_port()
+    );
+    for realm in [
+        format!("http://{}/token", html.addr),
+        format!("http://{}/token", huge.addr),
+        format!("http://{}/token", redirect.addr),
+        closed,
+    ] {
+        let registry = servers::start(bearer_registry(&realm));
+        let report = check_image(&registry);
+        let f = auth_finding(&report);
+        assert_eq!(f["category"], "auth_token_endpoint", "{realm}: {report:#}");
+        assert!(
+            f["evidence"]
+                .to_string()
+                .contains(realm.trim_end_matches("/token")),
+            "{realm}: {report:#}"
+        );
+    }
+}
+
+#[test]
+fn an_opaque_or_junk_token_is_accepted_as_opaque_not_a_crash() {
+    for token in ["opaque-token-value", "not.a.jwt", "eyJ.eyJ.sig"] {
+        let tokens = servers::start(Behaviour::Respond(servers::http_response(
+            "200 OK",
+            &[("Content-Type", "application/json")],
+            &format!(r#"{{"token":"{token}","expires_in":300}}"#),
+        )));
+        let registry = servers::start(bearer_registry(&format!("http://{}/token", tokens.addr)));
+        let run = Regdoctor::new()
+            .args(["check", &format!("{}/team/app:1", registry.addr), "--json"])
+            .run();
+        let report = run.json();
+        let auth = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "auth")
+            .unwrap();
+        assert_eq!(auth["status"], "pass", "{token}: {report:#}");
+        assert!(
+            !run.stdout.contains(token) || token == "not.a.jwt",
+            "the token is a secret: {}",
+            run.stdout
+        );
+    }
+}
