@@ -287,7 +287,7 @@ fn an_opaque_or_junk_token_is_accepted_as_opaque_not_a_crash() {
             .unwrap();
         assert_eq!(auth["status"], "pass", "{token}: {report:#}");
         assert!(
-            !run.stdout.contains(token) || token == "not.a.jwt",
+            !run.stdout.contains(token),
             "the token is a secret: {}",
             run.stdout
         );
