@@ -27,6 +27,8 @@ struct Patterns {
 fn patterns() -> Option<&'static Patterns> {
     static P: OnceLock<Option<Patterns>> = OnceLock::new();
     P.get_or_init(|| {
+        // Classes are spelled in ASCII ([A-Za-z0-9_], not \w): a Unicode `\w{0,127}` alone cost
+        // ~50 ms to build, more than everything else at start-up.
         let re = |s: &str| Regex::new(s).ok();
         let clients: &[(&str, &str)] = &[
             (r"(?i)Failed to pull image|ErrImagePull|ImagePullBackOff|kubelet", "kubelet"),
@@ -40,7 +42,7 @@ fn patterns() -> Option<&'static Patterns> {
         Some(Patterns {
             v2_url: re(r#"(?i)https?://([a-z0-9.\-]+(?::\d{1,5})?|\[[0-9a-f:]+\](?::\d{1,5})?)/v[12]/([a-z0-9._/\-]*?)(?:/(?:manifests|blobs|tags)/([^\s"'/?]+))?(?:[\s"'?]|$)"#)?,
             lookup: re(r"(?i)\blookup ([a-z0-9.\-]+\.[a-z]{2,})(?: on [0-9.:\[\]a-f]+)?: ")?,
-            image: re(r#"(?i)(?:pull(?:ing)? (?:access denied for|image)|failed to resolve reference|image|reference|repository)\s*[:=]?\s*"?([a-z0-9.\-]+(?::\d{1,5})?/[a-z0-9._/\-]+(?::[\w][\w.\-]{0,127})?(?:@sha256:[a-f0-9]{64})?)"?"#)?,
+            image: re(r#"(?i)(?:pull(?:ing)? (?:access denied for|image)|failed to resolve reference|image|reference|repository)\s*[:=]?\s*"?([a-z0-9.\-]+(?::\d{1,5})?/[a-z0-9._/\-]+(?::[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127})?(?:@sha256:[a-f0-9]{64})?)"?"#)?,
             realm: re(r#"(?i)(https?://[^\s"'?/]+[^\s"'?]*)\?[^\s"']*(?:scope|service)=[^\s"']*"#)?,
             scope: re(r"repository:([a-z0-9._/\-]+(?::\d+)?[a-z0-9._/\-]*):([a-z*,]+)")?,
             status: re(r"(?i)(?:status(?: code)?:? |\bHTTP/[\d.]+ |failed with status: )(\d{3})\b|\b(\d{3}) (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Request Entity Too Large|Proxy Authentication Required)")?,
