@@ -46,6 +46,13 @@ fn system_roots() -> &'static (Vec<CertificateDer<'static>>, Vec<String>) {
     })
 }
 
+/// The system roots alone.
+pub fn system() -> Arc<RootCertStore> {
+    let mut store = RootCertStore::empty();
+    store.add_parsable_certificates(system_roots().0.iter().cloned());
+    Arc::new(store)
+}
+
 pub fn load(certs_root: &Path, host_port: &str) -> Trust {
     let mut store = RootCertStore::empty();
     let (system, _) = system_roots();

@@ -62,7 +62,17 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
                 .evidence("note", "the mirror is tried for a digest too, but a mirror that does not hold it sends Docker back to Docker Hub"),
         );
     }
-    let client = reqwest::Client::builder()
+    // Mirrors are trusted like any registry: system roots (certs.d entries are per registry and
+    // checked by the tls check when the mirror itself is the target).
+    let roots = crate::net::trust::system();
+    let mut builder = reqwest::Client::builder();
+    if let Some(config) = crate::net::tls_verify::webpki(roots).ok().and_then(|v| {
+        crate::net::tls_verify::client_config(crate::net::tls_verify::Judged::new(v, None, false))
+            .ok()
+    }) {
+        builder = builder.tls_backend_preconfigured(config);
+    }
+    let client = builder
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(3))

@@ -132,7 +132,7 @@ fn server_config(chain_pem: &str, key_pem: &str) -> Arc<rustls::ServerConfig> {
         .collect::<Result<_, _>>()
         .expect("chain PEM");
     let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key PEM");
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("protocol versions")
