@@ -177,8 +177,28 @@ fn finding(
             writeln!(out, "     {:>6} | {}{}", l.line, l.text, rep.dimmed())?;
         }
     }
+    causes_and_fixes(out, f, lang, "   ")?;
+    if opts.verbose {
+        writeln!(
+            out,
+            "   {}: {}",
+            label(Label::Source, lang).dimmed(),
+            f.source.dimmed()
+        )?;
+    }
+    Ok(())
+}
+
+/// The causes (with the checks that decide them) and the fixes of a finding, indented; shared
+/// by the report and by `regdoctor rules CODE`.
+pub fn causes_and_fixes(
+    out: &mut dyn Write,
+    f: &Finding,
+    lang: Lang,
+    indent: &str,
+) -> io::Result<()> {
     if !f.causes.is_empty() {
-        writeln!(out, "   {}:", label(Label::LikelyCauses, lang).bold())?;
+        writeln!(out, "{indent}{}:", label(Label::LikelyCauses, lang).bold())?;
         for (i, c) in f.causes.iter().enumerate() {
             let by = if c.checks.is_empty() {
                 String::new()
@@ -189,45 +209,37 @@ fn finding(
                     c.checks.join(", ")
                 )
             };
-            writeln!(out, "     {}. {}{}", i + 1, c.text, by.dimmed())?;
+            writeln!(out, "{indent}  {}. {}{}", i + 1, c.text, by.dimmed())?;
         }
     }
     if !f.fixes.is_empty() {
-        writeln!(out, "   {}:", label(Label::Fixes, lang).bold())?;
+        writeln!(out, "{indent}{}:", label(Label::Fixes, lang).bold())?;
         for (i, fix) in f.fixes.iter().enumerate() {
             let distro = fix
                 .distro
                 .as_ref()
                 .map(|d| format!(" [{} {d}]", label(Label::Distro, lang)))
                 .unwrap_or_default();
-            writeln!(out, "     {}. {}{}", i + 1, fix.text, distro.dimmed())?;
+            writeln!(out, "{indent}  {}. {}{}", i + 1, fix.text, distro.dimmed())?;
             if let Some(file) = &fix.file {
                 writeln!(
                     out,
-                    "        {} {}",
+                    "{indent}     {} {}",
                     label(Label::File, lang).dimmed(),
                     file
                 )?;
             }
             if let Some(snippet) = &fix.snippet {
                 for line in snippet.trim_end().lines() {
-                    writeln!(out, "          {}", line.cyan())?;
+                    writeln!(out, "{indent}       {}", line.cyan())?;
                 }
             }
             if let Some(cmd) = &fix.command {
                 for line in cmd.trim_end().lines() {
-                    writeln!(out, "        $ {}", line.cyan())?;
+                    writeln!(out, "{indent}     $ {}", line.cyan())?;
                 }
             }
         }
-    }
-    if opts.verbose {
-        writeln!(
-            out,
-            "   {}: {}",
-            label(Label::Source, lang).dimmed(),
-            f.source.dimmed()
-        )?;
     }
     Ok(())
 }

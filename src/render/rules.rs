@@ -97,41 +97,8 @@ pub fn show(
     )?;
     writeln!(out)?;
     writeln!(out, "{}", f.why)?;
-    if !f.causes.is_empty() {
-        writeln!(out, "\n{}:", label(Label::LikelyCauses, lang).bold())?;
-        for (i, c) in f.causes.iter().enumerate() {
-            let by = if c.checks.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({}: {})",
-                    label(Label::Confirm, lang),
-                    c.checks.join(", ")
-                )
-            };
-            writeln!(out, "  {}. {}{}", i + 1, c.text, by)?;
-        }
-    }
-    if !f.fixes.is_empty() {
-        writeln!(out, "\n{}:", label(Label::Fixes, lang).bold())?;
-        for (i, fix) in f.fixes.iter().enumerate() {
-            let distro = fix
-                .distro
-                .as_ref()
-                .map(|d| format!(" [{} {d}]", label(Label::Distro, lang)))
-                .unwrap_or_default();
-            writeln!(out, "  {}. {}{}", i + 1, fix.text, distro)?;
-            if let Some(file) = &fix.file {
-                writeln!(out, "     {} {}", label(Label::File, lang), file)?;
-            }
-            for line in fix.snippet.iter().flat_map(|s| s.trim_end().lines()) {
-                writeln!(out, "       {line}")?;
-            }
-            for line in fix.command.iter().flat_map(|s| s.trim_end().lines()) {
-                writeln!(out, "     $ {line}")?;
-            }
-        }
-    }
+    writeln!(out)?;
+    super::human::causes_and_fixes(out, &f, lang, "")?;
     if !rule.patterns.is_empty() {
         writeln!(out, "\n{}:", label(Label::Patterns, lang).bold())?;
         for p in &rule.patterns {
