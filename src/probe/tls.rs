@@ -150,6 +150,14 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
                 None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     "the server closed the connection during the handshake".into()
                 }
+                // Closing with unread data sends a reset instead of a FIN: the same behaviour.
+                None if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                ) =>
+                {
+                    format!("the server closed the connection during the handshake ({e})")
+                }
                 None => e.to_string(),
             };
             Handshake::Failed(text)
