@@ -97,12 +97,11 @@ pub async fn run(ctx: Arc<Ctx>, plan: Plan, deadline: Instant) -> EngineRun {
         };
         let ctx = ctx.clone();
         tasks.spawn(async move {
-            let started = Instant::now();
-            let result = run_one(def, ctx, deps, deadline).await;
+            let (result, took) = run_one(def, ctx, deps, deadline).await;
             let status = result.status.unwrap_or(Status::Pass);
             // Nobody listening is fine: no later check needs this one.
             let _ = tx.send(Some(status));
-            (def.id, started.elapsed(), result)
+            (def.id, took, result)
         });
     }
 
@@ -165,12 +164,13 @@ fn skipped(id: &'static str, reason: String) -> CheckOutcome {
     }
 }
 
+/// Waits for the checks this one needs, then runs it; the duration counts only its own run.
 async fn run_one(
     def: &'static ProbeDef,
     ctx: Arc<Ctx>,
     deps: Vec<(&'static str, watch::Receiver<Option<Status>>)>,
     deadline: Instant,
-) -> ProbeResult {
+) -> (ProbeResult, Duration) {
     for (name, mut rx) in deps {
         let status = match rx.wait_for(Option::is_some).await {
             Ok(s) => *s,
@@ -178,24 +178,33 @@ async fn run_one(
         };
         match status {
             Some(Status::Fail) => {
-                return ProbeResult::skip(format!("needs `{name}`, which failed"));
+                return (
+                    ProbeResult::skip(format!("needs `{name}`, which failed")),
+                    Duration::ZERO,
+                );
             }
             Some(Status::Skipped) | None => {
-                return ProbeResult::skip(format!("needs `{name}`, which was skipped"));
+                return (
+                    ProbeResult::skip(format!("needs `{name}`, which was skipped")),
+                    Duration::ZERO,
+                );
             }
             _ => {}
         }
     }
     let now = Instant::now();
     if now >= deadline {
-        return ProbeResult::skip(
-            "the run's deadline (--timeout) passed before this check could start",
+        return (
+            ProbeResult::skip(
+                "the run's deadline (--timeout) passed before this check could start",
+            ),
+            Duration::ZERO,
         );
     }
     let remaining = deadline - now;
     let limit = def.timeout.min(remaining);
     let by_deadline = limit < def.timeout;
-    match tokio::time::timeout(limit, (def.run)(ctx.clone())).await {
+    let result = match tokio::time::timeout(limit, (def.run)(ctx.clone())).await {
         Ok(result) => result,
         Err(_) => {
             let why = if by_deadline {
@@ -220,7 +229,8 @@ async fn run_one(
             }
             result
         }
-    }
+    };
+    (result, now.elapsed())
 }
 
 #[cfg(test)]
