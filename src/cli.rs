@@ -101,6 +101,9 @@ pub struct CheckArgs {
     /// Hosts file [default: /etc/hosts]
     #[arg(long, value_name = "FILE")]
     pub hosts_file: Option<PathBuf>,
+    /// You mean to push: missing push permission on the repository is then an error
+    #[arg(long)]
+    pub push: bool,
     /// Log in as this user for this run (with --password-stdin), instead of stored credentials
     #[arg(long, short = 'u', value_name = "USER", requires = "password_stdin")]
     pub username: Option<String>,

@@ -163,6 +163,7 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         _ => None,
     };
     Ok(CheckOptions {
+        intends_push: args.push,
         registry_mirrors,
         data_roots,
         kubelet_markers,

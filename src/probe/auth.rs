@@ -189,7 +189,12 @@ async fn bearer(
             q.append_pair("service", s);
         }
         if let Some(r) = &repo {
-            q.append_pair("scope", &format!("repository:{r}:pull"));
+            let actions = if ctx.opts.intends_push {
+                "pull,push"
+            } else {
+                "pull"
+            };
+            q.append_pair("scope", &format!("repository:{r}:{actions}"));
         }
         if let Some(c) = creds.as_ref().filter(|c| !c.identity_token) {
             q.append_pair("account", &c.username);
@@ -311,6 +316,18 @@ async fn bearer(
                             } else {
                                 g.join(",")
                             },
+                        )
+                        .evidence("as", who),
+                );
+                result.status = Some(Status::Fail);
+            } else if ctx.opts.intends_push && !g.iter().any(|a| a == "push" || a == "*") {
+                result.observations.push(
+                    ctx.obs("auth.push_denied")
+                        .evidence("asked", format!("repository:{r}:pull,push"))
+                        .evidence("granted", g.join(","))
+                        .evidence(
+                            "meaning",
+                            "the account may pull this repository but not push to it",
                         )
                         .evidence("as", who),
                 );

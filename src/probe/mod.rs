@@ -64,6 +64,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "auth.bad_credentials",
     "auth.credentials_in_clear",
     "auth.no_credentials",
+    "auth.push_denied",
     "auth.realm_not_json",
     "auth.realm_unreachable",
     "auth.scope_denied",
@@ -214,6 +215,8 @@ pub struct CheckOptions {
     pub profile_files: Vec<PathBuf>,
     /// `--username` with `--password-stdin`: used instead of the stored credentials.
     pub cli_credentials: Option<crate::config::credentials::Credentials>,
+    /// `--push`: the user means to push, so the token must grant push too.
+    pub intends_push: bool,
     /// Where the engines keep images (daemon.json `data-root` first), for the disk check.
     pub data_roots: Vec<PathBuf>,
     /// Files whose presence means this machine is a Kubernetes node.

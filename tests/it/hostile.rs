@@ -293,3 +293,92 @@ fn an_opaque_or_junk_token_is_accepted_as_opaque_not_a_crash() {
         );
     }
 }
+
+/// A registry that routes by path: `/v2/` challenges, the manifest exists.
+fn routing_registry(realm: String) -> Behaviour {
+    Behaviour::Script(Arc::new(move |mut s: TcpStream, _: &AtomicBool| {
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut buf = [0u8; 4096];
+        let n = s.read(&mut buf).unwrap_or(0);
+        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        let line = head.lines().next().unwrap_or_default().to_string();
+        let resp = if line.contains("/manifests/") {
+            servers::http_response(
+                "200 OK",
+                &[
+                    (
+                        "Content-Type",
+                        "application/vnd.docker.distribution.manifest.v2+json",
+                    ),
+                    (
+                        "Docker-Content-Digest",
+                        "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                    ),
+                ],
+                "",
+            )
+        } else {
+            servers::http_response(
+                "401 Unauthorized",
+                &[
+                    ("Docker-Distribution-Api-Version", "registry/2.0"),
+                    (
+                        "WWW-Authenticate",
+                        &format!("Bearer realm=\"{realm}\",service=\"test\""),
+                    ),
+                ],
+                "{}",
+            )
+        };
+        let _ = s.write_all(&resp);
+    }))
+}
+
+#[test]
+fn push_intent_reads_the_granted_actions_from_the_token() {
+    use base64::Engine as _;
+    let claims = r#"{"access":[{"type":"repository","name":"team/app","actions":["pull"]}]}"#;
+    let jwt = format!(
+        "eyJhbGciOiJub25lIn0.{}.c2lnbmF0dXJl",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims)
+    );
+    let tokens = servers::start(Behaviour::Respond(servers::http_response(
+        "200 OK",
+        &[("Content-Type", "application/json")],
+        &format!(r#"{{"token":"{jwt}","expires_in":300}}"#),
+    )));
+    let registry = servers::start(routing_registry(format!("http://{}/token", tokens.addr)));
+    let image = format!("{}/team/app:1", registry.addr);
+
+    // Pull only: the token grants it, the manifest is there.
+    let run = Regdoctor::new().args(["check", &image, "--json"]).run();
+    let report = run.json();
+    assert_eq!(run.code, 0, "{report:#}");
+    let auth = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "auth")
+        .unwrap();
+    assert!(
+        auth["summary"]
+            .as_str()
+            .unwrap()
+            .contains("grants team/app: [pull]"),
+        "{report:#}"
+    );
+
+    // Meaning to push: the same token's missing push is the finding.
+    let run = Regdoctor::new()
+        .args(["check", &image, "--json", "--push"])
+        .run();
+    let report = run.json();
+    assert_eq!(run.code, 1, "{report:#}");
+    let f = auth_finding(&report);
+    assert_eq!(f["category"], "auth_scope_denied", "{report:#}");
+    assert!(
+        f["evidence"].to_string().contains("pull,push"),
+        "{report:#}"
+    );
+    assert!(!run.stdout.contains(&jwt), "the token is a secret");
+}
