@@ -26,6 +26,7 @@ fn tls_htpasswd_registry() -> (Registry, tempfile::TempDir) {
     let reg = Registry::start(RegistryOpts {
         tls: Some((cert, key)),
         htpasswd: Some((USER.into(), PASSWORD.into())),
+        ..RegistryOpts::default()
     });
     let certs = dir.path().join("certs.d").join(&reg.addr);
     std::fs::create_dir_all(&certs).unwrap();
@@ -209,7 +210,7 @@ fn a_credential_helper_is_run_with_a_timeout() {
 #[test]
 fn repository_and_tag_are_told_apart() {
     let reg = Registry::start(RegistryOpts::default());
-    reg.push_tiny_image("team/app", "1.0");
+    reg.push_tiny_image("team/app", "1.0", None);
     let run = |image: &str| {
         let run = Regdoctor::new()
             .args(["check", &format!("{}/{image}", reg.addr), "--json"])

@@ -1,11 +1,16 @@
-//! Run the built binary as a user would: clean environment, fresh HOME, a hard time limit.
+//! Run the built binary as a user would: a clean environment, a fresh HOME, a hard time limit
+//! (a hang is a test failure, not a stuck CI job).
+
+#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 pub struct Run {
+    /// Exit code; -1 when killed by a signal.
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -13,10 +18,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// stdout parsed as JSON; panics with the exit code, stdout and stderr when it is not JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
-                "not JSON ({e}): exit {}\nstdout:\n{}\nstderr:\n{}",
+                "stdout is not JSON ({e}): exit {}\nstdout:\n{}\nstderr:\n{}",
                 self.code, self.stdout, self.stderr
             )
         })
@@ -28,6 +34,12 @@ pub struct Regdoctor {
     env: Vec<(String, String)>,
     stdin: Option<Vec<u8>>,
     timeout: Duration,
+}
+
+impl Default for Regdoctor {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Regdoctor {
@@ -50,31 +62,42 @@ impl Regdoctor {
         self
     }
 
-    pub fn env(mut self, k: &str, v: impl Into<String>) -> Self {
-        self.env.push((k.into(), v.into()));
+    /// Sets a variable on top of the clean environment (PATH, HOME, LANG, NO_COLOR included:
+    /// the last value wins).
+    pub fn env(mut self, k: impl AsRef<str>, v: impl Into<String>) -> Self {
+        self.env.push((k.as_ref().to_string(), v.into()));
         self
     }
 
-    pub fn stdin(mut self, bytes: Vec<u8>) -> Self {
-        self.stdin = Some(bytes);
+    /// Bytes written to the child's stdin, then closed. Without it stdin is /dev/null.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
         self
     }
 
-    #[allow(dead_code)]
+    /// Time limit for the whole run (default 30 s); past it the child is killed and the test
+    /// panics.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
         self
     }
 
     pub fn run(self) -> Run {
-        let home = tempfile::tempdir().expect("home");
+        let home = tempfile::Builder::new()
+            .prefix("regdoctor-home-")
+            .tempdir()
+            .expect("create a temporary HOME");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_regdoctor"));
         cmd.args(&self.args)
             .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env(
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()),
+            )
             .env("HOME", home.path())
             .env("LANG", "C.UTF-8")
             .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -82,51 +105,60 @@ impl Regdoctor {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
         let started = Instant::now();
-        let mut child = cmd.spawn().expect("spawn regdoctor");
-        let stdin_writer = self.stdin.map(|bytes| {
-            let mut pipe = child.stdin.take().expect("stdin");
+        let deadline = started + self.timeout;
+        let mut child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "spawn {} {:?}: {e}",
+                env!("CARGO_BIN_EXE_regdoctor"),
+                self.args
+            )
+        });
+        if let Some(bytes) = self.stdin {
+            let mut pipe = child.stdin.take().expect("the child's stdin pipe");
+            // A thread: the child may not read all of it (or read it only after writing).
             std::thread::spawn(move || {
                 let _ = pipe.write_all(&bytes);
-            })
-        });
-        let mut out = child.stdout.take().expect("stdout");
-        let mut err = child.stderr.take().expect("stderr");
-        let out_t = std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = out.read_to_end(&mut s);
-            s
-        });
-        let err_t = std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = err.read_to_end(&mut s);
-            s
-        });
+            });
+        }
+        let stdout = drain(child.stdout.take().expect("the child's stdout pipe"));
+        let stderr = drain(child.stderr.take().expect("the child's stderr pipe"));
         let status = loop {
-            if let Some(status) = child.try_wait().expect("wait") {
+            if let Some(status) = child.try_wait().expect("wait for regdoctor") {
                 break status;
             }
-            if started.elapsed() > self.timeout {
+            if Instant::now() >= deadline {
                 let _ = child.kill();
                 let _ = child.wait();
+                let out = collect(&stdout, Duration::from_millis(200));
+                let err = collect(&stderr, Duration::from_millis(200));
                 panic!(
-                    "regdoctor {:?} hung for more than {:?}",
-                    self.args, self.timeout
+                    "regdoctor {:?} still running after {:?}: killed\nstdout so far:\n{}\nstderr so far:\n{}",
+                    self.args,
+                    self.timeout,
+                    out.unwrap_or_default(),
+                    err.unwrap_or_default()
                 );
             }
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(5));
         };
         let elapsed = started.elapsed();
-        if let Some(t) = stdin_writer {
-            let _ = t.join();
-        }
-        let stdout = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
-        let stderr = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
+        // The pipes close when the last writer exits: a grandchild that inherited them (say, a
+        // hung credential helper) would block us forever, so this wait is bounded too.
+        let grace_until = deadline.max(Instant::now() + Duration::from_secs(2));
+        let left = || grace_until.saturating_duration_since(Instant::now());
+        let (Some(stdout), Some(stderr)) = (collect(&stdout, left()), collect(&stderr, left()))
+        else {
+            panic!(
+                "regdoctor {:?} exited ({status}) but its stdout/stderr stayed open afterwards: \
+                 a process it started still holds them",
+                self.args
+            );
+        };
+        drop(home);
         let code = status.code().unwrap_or(-1);
-        assert_ne!(code, 101, "regdoctor panicked:\n{stderr}");
+        // Rust's panic exit code: never an answer regdoctor gives on purpose.
+        assert_ne!(code, 101, "regdoctor {:?} panicked:\n{stderr}", self.args);
         Run {
             code,
             stdout,
@@ -134,4 +166,21 @@ impl Regdoctor {
             elapsed,
         }
     }
+}
+
+/// Reads a pipe to EOF on a thread; the result arrives on the channel.
+fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+fn collect(rx: &mpsc::Receiver<Vec<u8>>, wait: Duration) -> Option<String> {
+    rx.recv_timeout(wait)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
