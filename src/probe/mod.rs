@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod mirrors;
 pub mod ping;
 pub mod proxy;
+pub mod push;
 pub mod reference;
 pub mod tcp;
 pub mod tls;
@@ -56,6 +57,7 @@ pub const PROBES: &[ProbeDef] = &[
     ping::PROBE,
     auth::PROBE,
     manifest::PROBE,
+    push::PROBE,
 ];
 
 /// Every observation key a probe can record. A test keeps this list equal to the keys written
@@ -64,7 +66,6 @@ pub const EMITTED_KEYS: &[&str] = &[
     "auth.bad_credentials",
     "auth.credentials_in_clear",
     "auth.no_credentials",
-    "auth.push_denied",
     "auth.realm_not_json",
     "auth.realm_unreachable",
     "auth.scope_denied",
@@ -75,6 +76,12 @@ pub const EMITTED_KEYS: &[&str] = &[
     "manifest.server_error",
     "manifest.tag_not_found",
     "manifest.unauthorized",
+    "manifest.platform_missing",
+    "push.denied",
+    "push.not_granted",
+    "push.unsupported",
+    "push.cancel_failed",
+    "push.server_error",
     "auths.bad_auth_value",
     "auths.helper_missing",
     "auths.key_mismatch",
@@ -206,6 +213,9 @@ pub struct CheckOptions {
     pub proxy_config_problems: Vec<String>,
     /// `--docker-config` or `$DOCKER_CONFIG` or `~/.docker`.
     pub docker_config_dir: PathBuf,
+    /// podman's `auth.json` candidates, and whether `REGISTRY_AUTH_FILE` named the first.
+    pub podman_auth_files: Vec<PathBuf>,
+    pub registry_auth_file_set: bool,
     /// `$PATH`, split: where credential helpers are looked up.
     pub path_dirs: Vec<PathBuf>,
     /// `DOCKER_CONTENT_TRUST` / `DOCKER_CONTENT_TRUST_SERVER` of this shell.
@@ -217,6 +227,10 @@ pub struct CheckOptions {
     pub cli_credentials: Option<crate::config::credentials::Credentials>,
     /// `--push`: the user means to push, so the token must grant push too.
     pub intends_push: bool,
+    /// `--probe-push`: start a blob upload and cancel it (the one write regdoctor may send).
+    pub probe_push: bool,
+    /// `--platform` or this machine's, as `os/arch[/variant]`.
+    pub platform: String,
     /// Where the engines keep images (daemon.json `data-root` first), for the disk check.
     pub data_roots: Vec<PathBuf>,
     /// Files whose presence means this machine is a Kubernetes node.
@@ -249,6 +263,10 @@ pub struct AuthGrant {
     pub header: Option<String>,
     /// What the token allows on the target repository, when it says (JWT `access`).
     pub granted: Option<Vec<String>>,
+    /// What a token asked for `pull,push` allows (the same token when the run meant to push).
+    pub push_granted: Option<Vec<String>>,
+    /// Whose credentials: their source, or "anonymous" (never the secret).
+    pub who: String,
 }
 
 #[derive(Debug, Clone)]
@@ -334,7 +352,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|mirrors|content-trust|daemon-config)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|push|reference|host|mirrors|content-trust|daemon-config)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

@@ -11,6 +11,7 @@ mod check_ping;
 mod check_proxy;
 mod check_registry;
 mod check_tls;
+mod check_token;
 mod cli;
 mod explain_cli;
 mod explain_corpus;

@@ -125,7 +125,7 @@ pub fn start(behaviour: Behaviour) -> Server {
     }
 }
 
-fn server_config(chain_pem: &str, key_pem: &str) -> Arc<rustls::ServerConfig> {
+pub fn server_config(chain_pem: &str, key_pem: &str) -> Arc<rustls::ServerConfig> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
