@@ -44,7 +44,7 @@ fn basic(c: &Credentials) -> String {
 /// Docker's config.json, with podman's `auth.json` consulted first when `REGISTRY_AUTH_FILE`
 /// names one (the user then works with podman, skopeo or buildah) and last otherwise (with a
 /// note: Docker itself never reads that file).
-async fn find_credentials(ctx: &Ctx) -> Lookup {
+pub(crate) async fn find_credentials(ctx: &Ctx) -> Lookup {
     let key = ctx.target.registry.config_key();
     let path: Vec<_> = ctx.opts.path_dirs.clone();
     let podman = |file: &std::path::Path| docker_config::read(file).ok().flatten();
@@ -99,10 +99,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             ping.status
         ));
     }
-    let creds = match &ctx.opts.cli_credentials {
-        Some(c) => Lookup::Found(c.clone()),
-        None => find_credentials(ctx).await,
-    };
+    let creds = ctx.credentials().await;
     let (creds, creds_note) = match creds {
         Lookup::Found(c) => {
             let note = c.source.clone();

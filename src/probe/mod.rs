@@ -14,6 +14,7 @@ pub mod ping;
 pub mod proxy;
 pub mod push;
 pub mod reference;
+pub mod server;
 pub mod tcp;
 pub mod tls;
 
@@ -55,6 +56,7 @@ pub const PROBES: &[ProbeDef] = &[
     tcp::PROBE,
     tls::PROBE,
     ping::PROBE,
+    server::PROBE,
     auth::PROBE,
     manifest::PROBE,
     push::PROBE,
@@ -82,6 +84,8 @@ pub const EMITTED_KEYS: &[&str] = &[
     "push.unsupported",
     "push.cancel_failed",
     "push.server_error",
+    "server.harbor_project_missing",
+    "server.harbor_proxy_cache",
     "auths.bad_auth_value",
     "auths.helper_missing",
     "auths.key_mismatch",
@@ -248,6 +252,9 @@ pub struct Board {
     pub transport: OnceLock<Transport>,
     /// ping: what `GET /v2/` answered.
     pub ping: OnceLock<PingFacts>,
+    /// The credentials Docker would use for the registry, looked up once by whichever check
+    /// asks first (a credential helper runs at most once per run).
+    pub credentials: tokio::sync::OnceCell<crate::config::credentials::Lookup>,
     /// auth: the Authorization header later requests send (a secret: never reported).
     pub auth: OnceLock<AuthGrant>,
 }
@@ -338,6 +345,18 @@ impl Ctx {
         v
     }
 
+    /// The stored credentials for the registry (`--username` first), looked up once.
+    pub async fn credentials(&self) -> crate::config::credentials::Lookup {
+        if let Some(c) = &self.opts.cli_credentials {
+            return crate::config::credentials::Lookup::Found(c.clone());
+        }
+        self.board
+            .credentials
+            .get_or_init(|| auth::find_credentials(self))
+            .await
+            .clone()
+    }
+
     pub fn obs(&self, key: &str) -> Observation {
         Observation::new(key).vars(&self.vars())
     }
@@ -352,7 +371,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|push|reference|host|mirrors|content-trust|daemon-config)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|push|server|reference|host|mirrors|content-trust|daemon-config)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

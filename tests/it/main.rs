@@ -7,6 +7,7 @@ mod support;
 mod check_basic;
 mod check_config;
 mod check_dns;
+mod check_harbor;
 mod check_ping;
 mod check_proxy;
 mod check_registry;

@@ -17,7 +17,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 
 use super::registry::TokenAuth;
-use super::servers::{self, Behaviour, Server};
+use super::servers::{self, Behaviour, Server, read_request};
 
 pub const SERVICE: &str = "regdoctor-test-registry";
 pub const ISSUER: &str = "regdoctor-test-issuer";
@@ -224,60 +224,6 @@ impl Signer {
             .expect("sign the token");
         format!("{signing_input}.{}", b64url(sig.as_ref()))
     }
-}
-
-struct Request {
-    method: String,
-    target: String,
-    authorization: Option<String>,
-    body: String,
-}
-
-fn read_request(conn: &mut impl Read) -> Option<Request> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if buf.len() > 64 * 1024 {
-            return None;
-        }
-        let n = conn.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let (method, target) = (first.next()?.to_string(), first.next()?.to_string());
-    let mut authorization = None;
-    let mut length = 0usize;
-    for line in lines {
-        if let Some((k, v)) = line.split_once(':') {
-            match k.trim().to_ascii_lowercase().as_str() {
-                "authorization" => authorization = Some(v.trim().to_string()),
-                "content-length" => length = v.trim().parse().unwrap_or(0).min(64 * 1024),
-                _ => {}
-            }
-        }
-    }
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < length {
-        let n = conn.read(&mut chunk).ok()?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    Some(Request {
-        method,
-        target,
-        authorization,
-        body: String::from_utf8_lossy(&body).to_string(),
-    })
 }
 
 fn params(query: &str) -> Vec<(String, String)> {
