@@ -7,12 +7,23 @@ use super::RuleSet;
 
 pub struct Matcher {
     set: RegexSet,
-    /// All patterns as one alternation over bytes: finds the next candidate line in a block of
-    /// thousands without looking at each line (explain's hot path).
-    any: std::sync::OnceLock<Option<Regex>>,
-    alternation: String,
+    /// Finds the next candidate line in a block of thousands without looking at each line
+    /// (explain's hot path): built on first use.
+    prefilter: std::sync::OnceLock<Prefilter>,
+    /// Each pattern's required literals (see `literals`), `None` for those without.
+    literals: Vec<Option<Vec<Vec<u8>>>>,
+    sources: Vec<String>,
     /// Parallel to the set's patterns.
     entries: Vec<Entry>,
+}
+
+/// An Aho-Corasick scan for the patterns' required literals, plus one regex alternation of
+/// the few patterns that have none; either can flag a candidate.
+struct Prefilter {
+    literals: Option<aho_corasick::AhoCorasick>,
+    residual: Option<Regex>,
+    /// Building failed: every line is a candidate (slow, never wrong).
+    broken: bool,
 }
 
 struct Entry {
@@ -43,18 +54,11 @@ impl Matcher {
                 entries.push(Entry { rule: i, also });
             }
         }
-        let alternation = if sources.is_empty() {
-            // Matches nothing.
-            "[^\\s\\S]".to_string()
-        } else {
-            sources
-                .iter()
-                .map(|s| format!("(?:{s})"))
-                .collect::<Vec<_>>()
-                .join("|")
-        };
-
-        // ASCII mode, like `any`: compiling hundreds of patterns with Unicode case folding cost
+        let literals = sources
+            .iter()
+            .map(|s| super::literals::required(s))
+            .collect();
+        // ASCII mode: compiling hundreds of patterns with Unicode case folding cost
         // over 100 ms of start-up; error messages are ASCII, and non-ASCII literals (Chinese
         // console messages) still match byte for byte.
         let set = RegexSetBuilder::new(&sources)
@@ -66,8 +70,9 @@ impl Matcher {
             .build()?;
         Ok(Matcher {
             set,
-            any: std::sync::OnceLock::new(),
-            alternation,
+            prefilter: std::sync::OnceLock::new(),
+            literals,
+            sources,
             entries,
         })
     }
@@ -87,8 +92,51 @@ impl Matcher {
     /// Built on first use: a one-line paste never needs it, and it costs start-up time.
     /// `None` (every line is a candidate) if it cannot be built.
     pub fn next_candidate(&self, block: &[u8], at: usize) -> Option<usize> {
-        let any = self.any.get_or_init(|| {
-            RegexBuilder::new(&self.alternation)
+        if at >= block.len() {
+            return None;
+        }
+        let pf = self.prefilter.get_or_init(|| self.build_prefilter());
+        if pf.broken {
+            return Some(at);
+        }
+        let by_literal = pf.literals.as_ref().and_then(|ac| {
+            ac.find(aho_corasick::Input::new(block).span(at..block.len()))
+                .map(|m| m.start())
+        });
+        // The residual regex need not look past the literal hit.
+        let limit = by_literal.map_or(block.len(), |p| (p + 1).min(block.len()));
+        let by_regex = pf.residual.as_ref().and_then(|re| {
+            re.shortest_match_at(&block[..limit], at)
+                .map(|end| end.saturating_sub(1).max(at))
+        });
+        match (by_literal, by_regex) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn build_prefilter(&self) -> Prefilter {
+        let mut lits: Vec<&[u8]> = Vec::new();
+        let mut residual: Vec<String> = Vec::new();
+        for (source, l) in self.sources.iter().zip(&self.literals) {
+            match l {
+                Some(set) => lits.extend(set.iter().map(Vec::as_slice)),
+                None => residual.push(format!("(?:{source})")),
+            }
+        }
+        let literals = if lits.is_empty() {
+            Ok(None)
+        } else {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&lits)
+                .map(Some)
+        };
+        let residual = if residual.is_empty() {
+            Ok(None)
+        } else {
+            RegexBuilder::new(&residual.join("|"))
                 .case_insensitive(true)
                 // Rules anchor with ^ and $ per line; in a block those are line boundaries.
                 .multi_line(true)
@@ -96,13 +144,19 @@ impl Matcher {
                 .size_limit(64 << 20)
                 .dfa_size_limit(64 << 20)
                 .build()
-                .ok()
-        });
-        match any {
-            Some(re) => re
-                .shortest_match_at(block, at)
-                .map(|end| end.saturating_sub(1).max(at)),
-            None => (at < block.len()).then_some(at),
+                .map(Some)
+        };
+        match (literals, residual) {
+            (Ok(literals), Ok(residual)) => Prefilter {
+                literals,
+                residual,
+                broken: false,
+            },
+            _ => Prefilter {
+                literals: None,
+                residual: None,
+                broken: true,
+            },
         }
     }
 
