@@ -23,6 +23,48 @@ pub fn required(pattern: &str) -> Option<Vec<Vec<u8>>> {
     (set.iter().all(|l| l.len() >= MIN_LEN) && !set.is_empty()).then_some(set)
 }
 
+/// Text that turns up on ordinary CI log lines (URLs, proxy settings): a literal made of it
+/// would send thousands of harmless lines to the regexes, so another part of the pattern is
+/// preferred when there is one.
+const COMMON: &[&[u8]] = &[
+    b"https://",
+    b"http://",
+    b"/v2/",
+    b"/token",
+    b"roxy",
+    b"docker",
+    b"error",
+    b"image",
+    b"registry",
+    b"pull",
+    b"push",
+    b"level=",
+    b"info",
+    b"warn",
+];
+
+/// How well a literal set filters: its shortest literal's length, or almost nothing when one of
+/// its literals is common log text.
+fn selectivity(set: &[Vec<u8>]) -> usize {
+    let contains = |hay: &[u8], needle: &[u8]| {
+        !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+    };
+    // A long literal is selective even when it holds a common word.
+    let common = set.iter().any(|l| {
+        COMMON
+            .iter()
+            .any(|c| contains(c, l) || (contains(l, c) && l.len() < c.len() + 6))
+    });
+    let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
+    if shortest < MIN_LEN {
+        0
+    } else if common {
+        1
+    } else {
+        shortest
+    }
+}
+
 fn walk(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
         HirKind::Literal(lit) => Some(vec![lit.0.to_ascii_lowercase()]),
@@ -35,11 +77,11 @@ fn walk(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             }
             Some(all)
         }
-        // Any child's set will do; the one whose shortest literal is longest filters best.
+        // Any child's set will do; pick the one that flags the fewest ordinary log lines.
         HirKind::Concat(subs) => subs
             .iter()
             .filter_map(walk)
-            .max_by_key(|set| set.iter().map(Vec::len).min().unwrap_or(0)),
+            .max_by_key(|set| selectivity(set)),
         _ => None,
     }
 }
@@ -74,6 +116,11 @@ mod tests {
         );
         // Optional text is not required.
         assert_eq!(req(r"(?:unauthorized)?"), None);
+        // Common log text is avoided when the pattern has something rarer.
+        assert_eq!(
+            req(r#""?https://\S+"?: EOF\s*$"#),
+            Some(vec![": eof".into()])
+        );
         // Too short to filter.
         assert_eq!(req(r"\b40[13]\b"), None);
         // Non-ASCII literals are bytes.
