@@ -148,12 +148,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         );
     }
     let header = basic(&c);
-    let client = match http::client(
-        ctx.host(),
-        transport.addr,
-        transport.tls.clone(),
-        REQUEST_TIMEOUT,
-    ) {
+    let client = match ctx.registry_client(transport) {
         Ok(cl) => cl,
         Err(e) => {
             return ProbeResult::fail(format!("cannot build an HTTP client: {e}"), Vec::new());

@@ -18,7 +18,6 @@ pub const PROBE: ProbeDef = ProbeDef {
 };
 
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn run(ctx: Arc<Ctx>) -> ProbeFuture {
     Box::pin(async move { probe(&ctx).await })
@@ -38,12 +37,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         .unwrap_or_else(|| "latest".into());
     let base = super::ping::v2_url(ctx, transport);
     let url = format!("{base}{}/manifests/{reference}", image.repository);
-    let Ok(client) = http::client(
-        ctx.host(),
-        transport.addr,
-        transport.tls.clone(),
-        REQUEST_TIMEOUT,
-    ) else {
+    let Ok(client) = ctx.registry_client(transport) else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };
     let with_auth = |r: reqwest::RequestBuilder| match &grant.header {

@@ -255,6 +255,10 @@ pub struct Board {
     /// The credentials Docker would use for the registry, looked up once by whichever check
     /// asks first (a credential helper runs at most once per run).
     pub credentials: tokio::sync::OnceCell<crate::config::credentials::Lookup>,
+    /// One HTTP client for every request to the registry after the TLS check, so that ping,
+    /// manifest, server and push share kept-alive connections (each new connection costs a TCP
+    /// and a TLS round trip).
+    pub client: OnceLock<reqwest::Client>,
     /// auth: the Authorization header later requests send (a secret: never reported).
     pub auth: OnceLock<AuthGrant>,
 }
@@ -343,6 +347,25 @@ impl Ctx {
             }
         }
         v
+    }
+
+    /// The shared client for requests to the registry (see `Board::client`).
+    pub fn registry_client(
+        &self,
+        transport: &Transport,
+    ) -> Result<reqwest::Client, reqwest::Error> {
+        if let Some(c) = self.board.client.get() {
+            return Ok(c.clone());
+        }
+        let c = crate::net::http::client(
+            self.host(),
+            transport.addr,
+            transport.tls.clone(),
+            Duration::from_secs(5),
+        )?;
+        // Two checks racing here build two clients; the second is dropped after one use.
+        let _ = self.board.client.set(c.clone());
+        Ok(c)
     }
 
     /// The stored credentials for the registry (`--username` first), looked up once.

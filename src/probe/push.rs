@@ -20,8 +20,6 @@ pub const PROBE: ProbeDef = ProbeDef {
     run,
 };
 
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-
 fn run(ctx: Arc<Ctx>) -> ProbeFuture {
     Box::pin(async move { probe(&ctx).await })
 }
@@ -94,12 +92,7 @@ async fn probe_upload(ctx: &Ctx, repo: &str) -> ProbeResult {
     let (Some(transport), Some(grant)) = (ctx.board.transport.get(), ctx.board.auth.get()) else {
         return ProbeResult::skip("no transport to the registry");
     };
-    let Ok(client) = http::client(
-        ctx.host(),
-        transport.addr,
-        transport.tls.clone(),
-        REQUEST_TIMEOUT,
-    ) else {
+    let Ok(client) = ctx.registry_client(transport) else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };
     let with_auth = |r: reqwest::RequestBuilder| match &grant.header {

@@ -34,7 +34,10 @@ async fn get_json(
     url: &str,
     authorization: Option<&str>,
 ) -> Option<(u16, Option<serde_json::Value>)> {
-    let mut req = client.get(url).header("Accept", "application/json");
+    let mut req = client
+        .get(url)
+        .timeout(REQUEST_TIMEOUT)
+        .header("Accept", "application/json");
     if let Some(a) = authorization {
         req = req.header("Authorization", a);
     }
@@ -48,12 +51,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let Some(transport) = ctx.board.transport.get() else {
         return ProbeResult::skip("no transport to the registry");
     };
-    let Ok(client) = http::client(
-        ctx.host(),
-        transport.addr,
-        transport.tls.clone(),
-        REQUEST_TIMEOUT,
-    ) else {
+    let Ok(client) = ctx.registry_client(transport) else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };
     let v2 = super::ping::v2_url(ctx, transport);
