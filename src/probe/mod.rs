@@ -113,6 +113,8 @@ pub const EMITTED_KEYS: &[&str] = &[
     "host.low_disk",
     "mirrors.not_used_for_target",
     "mirrors.registry_as_mirror",
+    "mirrors.auth_not_sent",
+    "mirrors.image_missing",
     "mirrors.unreachable",
     "proxy.auth_required",
     "reference.acr_library",

@@ -8,6 +8,7 @@ mod check_basic;
 mod check_config;
 mod check_dns;
 mod check_harbor;
+mod check_mirrors;
 mod check_ping;
 mod check_proxy;
 mod check_registry;
