@@ -101,6 +101,10 @@ pub struct CheckArgs {
     /// Hosts file [default: /etc/hosts]
     #[arg(long, value_name = "FILE")]
     pub hosts_file: Option<PathBuf>,
+    /// Read local configuration only: no DNS, no connection, no request (the live checks are
+    /// reported as skipped)
+    #[arg(long)]
+    pub offline: bool,
     /// You mean to push: missing push permission on the repository is then an error
     #[arg(long)]
     pub push: bool,

@@ -168,6 +168,7 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         registry_auth_file_set,
         intends_push: args.push || args.probe_push,
         probe_push: args.probe_push,
+        offline: args.offline,
         platform: args
             .platform
             .clone()

@@ -84,6 +84,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let mut summary = Vec::new();
     let mut failing = false;
     for m in mirrors {
+        if ctx.opts.offline {
+            summary.push(format!("{m}: not contacted (--offline)"));
+            continue;
+        }
         let with_scheme = if m.contains("://") {
             m.clone()
         } else {

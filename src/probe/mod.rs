@@ -62,6 +62,21 @@ pub const PROBES: &[ProbeDef] = &[
     push::PROBE,
 ];
 
+/// Checks that talk to the network: `--offline` skips them (the others only read local files,
+/// and `proxy` and `mirrors` leave out their live parts).
+pub const NETWORK_CHECKS: &[&str] = &[
+    "dns",
+    "tcp",
+    "tls",
+    "ping",
+    "server",
+    "auth",
+    "manifest",
+    "push",
+    "realm-path",
+    "mirror-path",
+];
+
 /// Every observation key a probe can record. A test keeps this list equal to the keys written
 /// in `src/probe/`, and the rule registry test checks that a rule explains each.
 pub const EMITTED_KEYS: &[&str] = &[
@@ -233,6 +248,8 @@ pub struct CheckOptions {
     pub cli_credentials: Option<crate::config::credentials::Credentials>,
     /// `--push`: the user means to push, so the token must grant push too.
     pub intends_push: bool,
+    /// `--offline`: no network at all; only the checks of local configuration run.
+    pub offline: bool,
     /// `--probe-push`: start a blob upload and cancel it (the one write regdoctor may send).
     pub probe_push: bool,
     /// `--platform` or this machine's, as `os/arch[/variant]`.

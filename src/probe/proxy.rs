@@ -95,6 +95,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             ));
             status = Status::Fail;
         }
+        Ok(ProxyDecision::Via(_)) if ctx.opts.offline => {}
         Ok(ProxyDecision::Via(proxy)) => {
             if let Err(obs) = connect_through(ctx, proxy, &host, port).await {
                 observations.push(obs.evidence("decision", summary_base.clone()));
