@@ -107,6 +107,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "auths.malformed",
     "auths.permissions",
     "content-trust.enabled",
+    "content-trust.notary_unreachable",
     "daemon-config.malformed",
     "daemon-config.mirror_invalid",
     "daemon-config.unknown_key",
