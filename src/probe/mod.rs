@@ -3,15 +3,19 @@
 
 pub mod auth;
 pub mod auths;
+pub mod cloud_names;
 pub mod content_trust;
 pub mod daemon_config;
 pub mod dns;
 pub mod engine;
+pub mod hop;
 pub mod host;
 pub mod manifest;
+pub mod mirror_path;
 pub mod mirrors;
 pub mod ping;
 pub mod proxy;
+pub mod realm_path;
 pub mod reference;
 pub mod tcp;
 pub mod tls;
@@ -56,6 +60,8 @@ pub const PROBES: &[ProbeDef] = &[
     ping::PROBE,
     auth::PROBE,
     manifest::PROBE,
+    realm_path::PROBE,
+    mirror_path::PROBE,
 ];
 
 /// Every observation key a probe can record. A test keeps this list equal to the keys written
@@ -84,8 +90,11 @@ pub const EMITTED_KEYS: &[&str] = &[
     "daemon-config.malformed",
     "daemon-config.mirror_invalid",
     "daemon-config.unknown_key",
+    "dns.cloud_endpoint_unresolved",
+    "dns.hosts_override",
     "dns.no_address",
     "dns.nxdomain",
+    "dns.private_cloud_endpoint",
     "dns.refused",
     "dns.servfail",
     "dns.timeout",

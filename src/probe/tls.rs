@@ -11,7 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
+use super::hop::Hop;
+use super::{CheckOptions, Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
 use crate::net::tls_verify::{self, Judged, Recording};
 use crate::net::trust::{self, Trust};
 use crate::net::x509::{self, CertInfo};
@@ -53,34 +54,55 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let Some(addr) = ctx.board.reachable.get().copied() else {
         return ProbeResult::skip("no reachable address");
     };
-    let host = ctx.host().to_string();
+    let hop = Hop::registry(ctx);
+    let (result, transport) = examine(&ctx.opts, &hop, addr).await;
+    if let Some(t) = transport {
+        let _ = ctx.board.transport.set(t);
+    }
+    result
+}
+
+/// The TLS step of a hop: handshake with `addr`, record the chain, judge it as Go would. The
+/// transport is how later HTTP requests talk to the hop, when Docker would use it at all.
+pub async fn examine(
+    opts: &CheckOptions,
+    hop: &Hop,
+    addr: SocketAddr,
+) -> (ProbeResult, Option<Transport>) {
+    let host = hop.host.clone();
     let recorder = Recording::new();
     let handshake = handshake(&host, addr, recorder.clone()).await;
     let chain = recorder.chain();
 
     match handshake {
-        Handshake::SpeaksHttp(status_line) => plain_http(ctx, addr, &status_line),
-        Handshake::Stalled => ProbeResult::fail(
-            "the TLS handshake got no answer".to_string(),
-            vec![
-                ctx.obs("tls.handshake_stalled")
-                    .evidence("address", addr.to_string())
-                    .evidence(
-                        "handshake",
-                        format!(
-                            "TCP connected, then no TLS answer within {} ms",
-                            HANDSHAKE_TIMEOUT.as_millis()
+        Handshake::SpeaksHttp(status_line) => plain_http(hop, addr, &status_line),
+        Handshake::Stalled => (
+            ProbeResult::fail(
+                "the TLS handshake got no answer".to_string(),
+                vec![
+                    hop.obs("tls.handshake_stalled")
+                        .evidence("address", addr.to_string())
+                        .evidence(
+                            "handshake",
+                            format!(
+                                "TCP connected, then no TLS answer within {} ms",
+                                HANDSHAKE_TIMEOUT.as_millis()
+                            ),
                         ),
-                    ),
-            ],
+                ],
+            ),
+            None,
         ),
-        Handshake::Failed(err) => ProbeResult::fail(
-            format!("TLS handshake failed: {err}"),
-            vec![
-                ctx.obs("tls.handshake_failed")
-                    .evidence("address", addr.to_string())
-                    .evidence("handshake error", err),
-            ],
+        Handshake::Failed(err) => (
+            ProbeResult::fail(
+                format!("TLS handshake failed: {err}"),
+                vec![
+                    hop.obs("tls.handshake_failed")
+                        .evidence("address", addr.to_string())
+                        .evidence("handshake error", err),
+                ],
+            ),
+            None,
         ),
         Handshake::Done {
             version,
@@ -88,8 +110,8 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             server_date,
         } => {
             // Loading the system roots costs tens of milliseconds: only when TLS is spoken.
-            let trust = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
-            judge(ctx, addr, &trust, &chain, version, alpn, server_date)
+            let trust = trust::load(&opts.certs_dir, &hop.certs_key);
+            judge(hop, addr, &trust, &chain, version, alpn, server_date)
         }
     }
 }
@@ -236,8 +258,8 @@ async fn http_status_line(host: &str, addr: SocketAddr) -> Option<String> {
         .flatten()
 }
 
-fn plain_http(ctx: &Ctx, addr: SocketAddr, status_line: &str) -> ProbeResult {
-    let port = ctx.port();
+fn plain_http(hop: &Hop, addr: SocketAddr, status_line: &str) -> (ProbeResult, Option<Transport>) {
+    let port = hop.port;
     let evidence = |o: Observation| {
         o.evidence("address", addr.to_string())
             .evidence(
@@ -246,30 +268,31 @@ fn plain_http(ctx: &Ctx, addr: SocketAddr, status_line: &str) -> ProbeResult {
             )
             .evidence("plain HTTP GET /v2/", status_line.to_string())
     };
-    if let Some(reason) = ctx.insecure_reason() {
-        let _ = ctx.board.transport.set(Transport {
+    if let Some(reason) = hop.insecure.clone() {
+        let transport = Transport {
             scheme: Scheme::Http,
             addr,
             tls: None,
-        });
-        let obs = evidence(ctx.obs("tls.plain_http_allowed"))
+        };
+        let obs = evidence(hop.obs("tls.plain_http_allowed"))
             .evidence("why Docker allows it", reason.clone());
         let mut r = ProbeResult::pass(format!(
             "no TLS on port {port}: plain HTTP, allowed ({reason})"
         ));
         r.observations.push(obs);
-        return r;
+        return (r, Some(transport));
     }
-    ProbeResult::fail(
-        format!("port {port} speaks plain HTTP, and Docker will only use TLS for this registry"),
-        vec![evidence(ctx.obs("tls.server_speaks_http")).evidence(
-            "insecure-registries",
+    (
+        ProbeResult::fail(
             format!(
-                "{} is not listed in {}",
-                ctx.target.registry.host_port(),
-                ctx.opts.daemon_config_path.display()
+                "port {port} speaks plain HTTP, and Docker will only use TLS for this registry"
             ),
-        )],
+            vec![evidence(hop.obs("tls.server_speaks_http")).evidence(
+                "insecure-registries",
+                format!("{} is not listed in {}", hop.certs_key, hop.daemon_config),
+            )],
+        ),
+        None,
     )
 }
 
@@ -281,23 +304,26 @@ fn now_unix() -> i64 {
 }
 
 fn judge(
-    ctx: &Ctx,
+    hop: &Hop,
     addr: SocketAddr,
     trust: &Trust,
     chain: &[CertificateDer<'static>],
     version: String,
     alpn: Option<String>,
     server_date: Option<i64>,
-) -> ProbeResult {
-    let host = ctx.host().to_string();
+) -> (ProbeResult, Option<Transport>) {
+    let host = hop.host.clone();
     let infos: Vec<Option<CertInfo>> = chain.iter().map(|c| x509::parse(c)).collect();
     let Some((leaf_der, intermediates)) = chain.split_first() else {
-        return ProbeResult::fail(
-            "the server sent no certificate",
-            vec![
-                ctx.obs("tls.handshake_failed")
-                    .evidence("handshake", "no certificate presented"),
-            ],
+        return (
+            ProbeResult::fail(
+                "the server sent no certificate",
+                vec![
+                    hop.obs("tls.handshake_failed")
+                        .evidence("handshake", "no certificate presented"),
+                ],
+            ),
+            None,
         );
     };
     let leaf = infos.first().cloned().flatten();
@@ -320,7 +346,12 @@ fn judge(
 
     let verifier = match tls_verify::webpki(trust.roots.clone()) {
         Ok(v) => v,
-        Err(e) => return ProbeResult::fail(format!("cannot build a verifier: {e}"), Vec::new()),
+        Err(e) => {
+            return (
+                ProbeResult::fail(format!("cannot build a verifier: {e}"), Vec::new()),
+                None,
+            );
+        }
     };
     let server_name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
         .unwrap_or_else(|_| ServerName::try_from("invalid.invalid").expect("static name is valid"));
@@ -446,9 +477,9 @@ fn judge(
 
     let mut observations = Vec::new();
     let mut failing = false;
-    let explicitly_insecure = ctx.explicitly_insecure();
+    let explicitly_insecure = hop.explicitly_insecure;
     for (key, detail) in &keys {
-        let mut obs = ctx.obs(key);
+        let mut obs = hop.obs(key);
         obs = obs.evidence("finding", detail.clone());
         for (l, v) in &common {
             obs = obs.evidence(l.clone(), v.clone());
@@ -464,7 +495,7 @@ fn judge(
                     .evidence("docker", "this registry is in insecure-registries, so Docker does not verify its certificate");
             } else {
                 failing = true;
-                if let Some(reason) = ctx.insecure_reason() {
+                if let Some(reason) = &hop.insecure {
                     obs = obs.evidence(
                         "docker",
                         format!("Docker skips verification here ({reason}), so `docker pull` may still work; podman, containerd, skopeo, Kubernetes nodes and any client that dials this registry by name will refuse it"),
@@ -498,22 +529,26 @@ fn judge(
     } else {
         Status::Warn
     };
+    let mut transport = None;
     if !failing {
         let judged = Judged::new(verifier, Some(leaf_der.clone()), explicitly_insecure);
         if let Ok(config) = tls_verify::client_config(judged) {
-            let _ = ctx.board.transport.set(Transport {
+            transport = Some(Transport {
                 scheme: Scheme::Https,
                 addr,
                 tls: Some(Arc::new(config)),
             });
         }
     }
-    ProbeResult {
-        status: Some(status),
-        summary: Some(summary),
-        skip_reason: None,
-        observations,
-    }
+    (
+        ProbeResult {
+            status: Some(status),
+            summary: Some(summary),
+            skip_reason: None,
+            observations,
+        },
+        transport,
+    )
 }
 
 fn trust_summary(trust: &Trust) -> String {
