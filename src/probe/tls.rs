@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::hop::Hop;
+use super::hop::{Hop, Role};
 use super::{CheckOptions, Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
 use crate::net::tls_verify::{self, Judged, Recording};
 use crate::net::trust::{self, Trust};
@@ -459,6 +459,9 @@ fn judge(
                     if intermediates.is_empty()
                         && (!l.ca_issuers_urls.is_empty()
                             || (!trust.certs_d.cas.is_empty()
+                                // The realm is judged with the registry's CAs, which say
+                                // nothing about the realm's own chain.
+                                && hop.role != Role::Realm
                                 && !trust.certs_d.cas.iter().any(|(_, ca)| {
                                     x509::parse(ca).is_some_and(|c| c.subject == l.issuer)
                                 }))) =>

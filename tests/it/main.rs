@@ -7,6 +7,8 @@ mod support;
 mod check_basic;
 mod check_config;
 mod check_dns;
+mod check_dns_facts;
+mod check_hops;
 mod check_ping;
 mod check_proxy;
 mod check_registry;
