@@ -119,6 +119,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "proxy.connect_refused",
     "proxy.daemon_shell_differ",
     "proxy.invalid_url",
+    "proxy.tls_intercepted",
     "proxy.unreachable",
     "proxy.upstream_failed",
     "tcp.refused",

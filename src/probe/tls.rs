@@ -187,6 +187,65 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
     }
 }
 
+/// A TLS handshake over an already open stream (a proxy's CONNECT tunnel, a direct
+/// connection), keeping the presented chain whatever it is. Nothing is sent afterwards.
+pub async fn record_chain<S>(stream: S, host: &str) -> Result<Vec<CertificateDer<'static>>, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let recorder = Recording::new();
+    let config = tls_verify::client_config(recorder.clone())
+        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+    let name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+        .map_err(|_| format!("{host:?} is not a valid TLS server name"))?;
+    let connector = TlsConnector::from(Arc::new(config));
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(name, stream)).await {
+        Err(_) => Err(format!(
+            "no TLS answer within {} ms",
+            HANDSHAKE_TIMEOUT.as_millis()
+        )),
+        Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
+        Ok(Ok(_)) => {
+            let chain = recorder.chain();
+            if chain.is_empty() {
+                Err("no certificate presented".into())
+            } else {
+                Ok(chain)
+            }
+        }
+    }
+}
+
+/// Would Go's verifier find a path from this chain to a trusted root? Only trust is judged
+/// here: dates and names are other findings. A leaf that is itself in the pool counts, as in Go.
+pub fn chain_trusted(trust: &Trust, chain: &[CertificateDer<'static>], host: &str) -> bool {
+    let Some((leaf, intermediates)) = chain.split_first() else {
+        return false;
+    };
+    if trust.contains(leaf.as_ref()) {
+        return true;
+    }
+    let Ok(verifier) = tls_verify::webpki(trust.roots.clone()) else {
+        return false;
+    };
+    let name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+        .unwrap_or_else(|_| ServerName::try_from("invalid.invalid").expect("static name is valid"));
+    use rustls::client::danger::ServerCertVerifier;
+    match verifier.verify_server_cert(leaf, intermediates, &name, &[], UnixTime::now()) {
+        Ok(_) => true,
+        Err(TlsError::InvalidCertificate(ce)) => matches!(
+            ce,
+            CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. }
+                | CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. }
+        ),
+        Err(_) => false,
+    }
+}
+
 /// The server's `Date`, to tell an expired certificate from a wrong clock on either side.
 async fn server_date<S: AsyncReadExt + AsyncWriteExt + Unpin>(
     s: &mut S,

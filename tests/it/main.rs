@@ -11,6 +11,7 @@ mod check_dns_facts;
 mod check_hops;
 mod check_ping;
 mod check_proxy;
+mod check_proxy_tls;
 mod check_registry;
 mod check_tls;
 mod cli;
