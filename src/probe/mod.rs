@@ -133,12 +133,15 @@ pub const EMITTED_KEYS: &[&str] = &[
     "tls.handshake_stalled",
     "tls.hostname_mismatch",
     "tls.ip_not_in_sans",
+    "tls.legacy_signature",
+    "tls.legacy_version",
     "tls.missing_intermediate",
     "tls.not_yet_valid",
     "tls.plain_http_allowed",
     "tls.self_signed",
     "tls.server_speaks_http",
     "tls.unknown_authority",
+    "tls.weak_key",
 ];
 
 pub fn find(id: &str) -> Option<&'static ProbeDef> {

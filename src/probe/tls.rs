@@ -46,6 +46,9 @@ enum Handshake {
         server_date: Option<i64>,
     },
     SpeaksHttp(String),
+    /// The server wants a TLS version older than 1.2, which neither Go (since 1.18, as a
+    /// client) nor rustls will speak.
+    LegacyVersion(String),
     Failed(String),
     Stalled,
 }
@@ -93,17 +96,69 @@ pub async fn examine(
             ),
             None,
         ),
-        Handshake::Failed(err) => (
+        Handshake::LegacyVersion(err) => (
             ProbeResult::fail(
-                format!("TLS handshake failed: {err}"),
+                format!("the server offers only TLS older than 1.2: {err}"),
                 vec![
-                    hop.obs("tls.handshake_failed")
+                    hop.obs("tls.legacy_version")
                         .evidence("address", addr.to_string())
-                        .evidence("handshake error", err),
+                        .evidence("handshake error", err)
+                        .evidence(
+                            "offered",
+                            "TLS 1.2 and 1.3 (what Docker's Go client offers by default since Go 1.18)",
+                        ),
                 ],
             ),
             None,
         ),
+        Handshake::Failed(err) => {
+            // The certificate arrived before the handshake broke: a key too weak for the
+            // verifier (rustls refuses RSA under 2048 bits) says more than the bare error.
+            let infos: Vec<Option<CertInfo>> = chain.iter().map(|c| x509::parse(c)).collect();
+            let weak = weak_params(&infos);
+            if !weak.is_empty() {
+                let mut observations = Vec::new();
+                let mut status = Status::Warn;
+                for (key, detail, severity) in weak {
+                    if severity == Severity::Error {
+                        status = Status::Fail;
+                    }
+                    let mut obs = hop
+                        .obs(key)
+                        .severity(severity)
+                        .evidence("finding", detail)
+                        .evidence("address", addr.to_string());
+                    for (i, info) in infos.iter().enumerate() {
+                        obs = obs.evidence(
+                            format!("certificate {i}"),
+                            info.as_ref()
+                                .map_or("unreadable certificate".into(), CertInfo::describe),
+                        );
+                    }
+                    observations.push(obs.evidence("regdoctor's handshake", err.clone()));
+                }
+                return (
+                    ProbeResult {
+                        status: Some(status),
+                        summary: Some(format!("weak certificate parameters; {err}")),
+                        skip_reason: None,
+                        observations,
+                    },
+                    None,
+                );
+            }
+            (
+                ProbeResult::fail(
+                    format!("TLS handshake failed: {err}"),
+                    vec![
+                        hop.obs("tls.handshake_failed")
+                            .evidence("address", addr.to_string())
+                            .evidence("handshake error", err),
+                    ],
+                ),
+                None,
+            )
+        }
         Handshake::Done {
             version,
             alpn,
@@ -166,6 +221,20 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
                 if let Some(line) = http_status_line(host, addr).await {
                     return Handshake::SpeaksHttp(line);
                 }
+            }
+            if matches!(
+                inner,
+                Some(
+                    TlsError::AlertReceived(rustls::AlertDescription::ProtocolVersion)
+                        | TlsError::PeerIncompatible(
+                            rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
+                                | rustls::PeerIncompatible::SupportedVersionsExtensionRequired
+                        )
+                )
+            ) {
+                return Handshake::LegacyVersion(
+                    inner.map(ToString::to_string).unwrap_or_default(),
+                );
             }
             let text = match inner {
                 Some(tls) => tls.to_string(),
@@ -493,6 +562,17 @@ fn judge(
             );
         }
     }
+    let weak = weak_params(&infos);
+    let sha1_refused = weak.iter().any(|(k, _, _)| *k == "tls.legacy_signature");
+    let mut severities: std::collections::HashMap<&'static str, Severity> =
+        std::collections::HashMap::new();
+    for (key, detail, severity) in weak {
+        severities
+            .entry(key)
+            .and_modify(|s| *s = (*s).max(severity))
+            .or_insert(severity);
+        keys.push((key, detail));
+    }
     let go_accepts_leaf_in_pool = trust.contains(leaf_der.as_ref());
     let mut verifier_said = "trusted".to_string();
     if let Err(err) = &rustls_verdict {
@@ -511,7 +591,8 @@ fn judge(
         };
         // Go accepts a server certificate that is itself in the root pool (x509.Verify's
         // short-cut), where webpki refuses e.g. a CA:TRUE self-signed one. Predict Docker.
-        if trust_problem && !go_accepts_leaf_in_pool {
+        // A SHA-1 signature is the reason Go cannot build the chain: said once, by its name.
+        if trust_problem && !go_accepts_leaf_in_pool && !sha1_refused {
             let key = match &leaf {
                 Some(l) if l.self_issued => "tls.self_signed",
                 Some(l)
@@ -550,19 +631,23 @@ fn judge(
         if let Some(u) = leaf.as_ref().and_then(|l| l.ca_issuers_urls.first()) {
             obs = obs.evidence("issuer certificate URL (AIA)", u.clone());
         }
-        if *key != "tls.expiring_soon" {
-            if explicitly_insecure {
-                obs = obs
-                    .severity(Severity::Info)
-                    .evidence("docker", "this registry is in insecure-registries, so Docker does not verify its certificate");
-            } else {
-                failing = true;
-                if let Some(reason) = &hop.insecure {
-                    obs = obs.evidence(
-                        "docker",
-                        format!("Docker skips verification here ({reason}), so `docker pull` may still work; podman, containerd, skopeo, Kubernetes nodes and any client that dials this registry by name will refuse it"),
-                    );
-                }
+        let warning_only = *key == "tls.expiring_soon"
+            || severities.get(key).is_some_and(|s| *s == Severity::Warning);
+        if warning_only {
+            if let Some(sev) = severities.get(key) {
+                obs = obs.severity(*sev);
+            }
+        } else if explicitly_insecure {
+            obs = obs
+                .severity(Severity::Info)
+                .evidence("docker", "this registry is in insecure-registries, so Docker does not verify its certificate");
+        } else {
+            failing = true;
+            if let Some(reason) = &hop.insecure {
+                obs = obs.evidence(
+                    "docker",
+                    format!("Docker skips verification here ({reason}), so `docker pull` may still work; podman, containerd, skopeo, Kubernetes nodes and any client that dials this registry by name will refuse it"),
+                );
             }
         }
         observations.push(obs);
@@ -613,6 +698,48 @@ fn judge(
     )
 }
 
+/// Legacy parameters in the presented chain, judged as Go judges them: a SHA-1 (or MD5)
+/// signature on any certificate but a self-signed root is refused since Go 1.18 (a root's own
+/// signature is never checked); an RSA key under 1024 bits is refused since Go 1.24; under 2048
+/// bits it is accepted but weak.
+pub fn weak_params(infos: &[Option<CertInfo>]) -> Vec<(&'static str, String, Severity)> {
+    let mut out = Vec::new();
+    for (i, info) in infos.iter().enumerate() {
+        let Some(c) = info else { continue };
+        let which = if i == 0 {
+            "the server certificate".to_string()
+        } else {
+            format!("certificate {i} (\"{}\")", c.subject)
+        };
+        if c.legacy_signature() && !(i > 0 && c.self_issued) {
+            out.push((
+                "tls.legacy_signature",
+                format!(
+                    "{which} is signed with {} by \"{}\"; Go (and so Docker) refuses such signatures since Go 1.18",
+                    c.signature, c.issuer
+                ),
+                Severity::Error,
+            ));
+        }
+        if let Some(bits) = c.rsa_bits {
+            if bits < 1024 {
+                out.push((
+                    "tls.weak_key",
+                    format!("{which} has an RSA key of {bits} bits; Go refuses RSA keys under 1024 bits since Go 1.24"),
+                    Severity::Error,
+                ));
+            } else if bits < 2048 {
+                out.push((
+                    "tls.weak_key",
+                    format!("{which} has an RSA key of {bits} bits; Docker still accepts it, but keys under 2048 bits are considered breakable and other clients refuse them"),
+                    Severity::Warning,
+                ));
+            }
+        }
+    }
+    out
+}
+
 fn trust_summary(trust: &Trust) -> String {
     let d = &trust.certs_d;
     let extra = if d.exists {
@@ -648,6 +775,64 @@ fn trust_summary(trust: &Trust) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::weak_params;
+    use crate::net::x509::CertInfo;
+    use crate::rules::Severity;
+
+    fn cert(signature: &str, rsa_bits: Option<usize>, self_issued: bool) -> Option<CertInfo> {
+        Some(CertInfo {
+            subject: "CN=s".into(),
+            issuer: if self_issued { "CN=s" } else { "CN=i" }.into(),
+            dns_names: vec![],
+            ip_addresses: vec![],
+            not_before: 0,
+            not_after: 0,
+            is_ca: self_issued,
+            self_issued,
+            key: String::new(),
+            rsa_bits,
+            signature: signature.into(),
+            ca_issuers_urls: vec![],
+        })
+    }
+
+    #[test]
+    fn weak_parameters_are_judged_as_go_does() {
+        let keys = |chain: &[Option<CertInfo>]| -> Vec<(&'static str, Severity)> {
+            weak_params(chain)
+                .into_iter()
+                .map(|(k, _, s)| (k, s))
+                .collect()
+        };
+        // SHA-1 on the leaf or an intermediate: refused; on a self-signed root: never checked.
+        assert_eq!(
+            keys(&[cert("SHA1-RSA", Some(2048), false)]),
+            vec![("tls.legacy_signature", Severity::Error)]
+        );
+        assert_eq!(
+            keys(&[
+                cert("SHA256-RSA", Some(2048), false),
+                cert("SHA1-RSA", Some(4096), true)
+            ]),
+            vec![]
+        );
+        assert_eq!(
+            keys(&[cert("ECDSA-SHA1", None, false)]),
+            vec![("tls.legacy_signature", Severity::Error)]
+        );
+        // Key sizes: under 1024 refused (Go 1.24), under 2048 weak, 2048 fine.
+        assert_eq!(
+            keys(&[cert("SHA256-RSA", Some(512), false)]),
+            vec![("tls.weak_key", Severity::Error)]
+        );
+        assert_eq!(
+            keys(&[cert("SHA256-RSA", Some(1024), false)]),
+            vec![("tls.weak_key", Severity::Warning)]
+        );
+        assert_eq!(keys(&[cert("SHA256-RSA", Some(2048), false)]), vec![]);
+        assert_eq!(keys(&[None, cert("ECDSA-SHA256", None, false)]), vec![]);
+    }
+
     #[test]
     fn http_dates_parse() {
         assert_eq!(
