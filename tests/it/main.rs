@@ -14,6 +14,7 @@ mod check_proxy;
 mod check_proxy_tls;
 mod check_registry;
 mod check_tls;
+mod check_tls_fixes;
 mod check_tls_legacy;
 mod cli;
 mod explain_cli;
