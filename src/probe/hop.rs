@@ -155,6 +155,48 @@ fn answered_by(servers: &[SocketAddr]) -> String {
     }
 }
 
+fn describe_answer(answer: &DnsAnswer) -> String {
+    match answer {
+        DnsAnswer::Addrs(a) => joined(a),
+        DnsAnswer::NxDomain => "NXDOMAIN".into(),
+        DnsAnswer::NoData => "no A/AAAA record".into(),
+        DnsAnswer::ServFail => "SERVFAIL".into(),
+        DnsAnswer::Refused => "REFUSED".into(),
+        DnsAnswer::Timeout => "no answer".into(),
+        DnsAnswer::NoServer(why) => why.clone(),
+        DnsAnswer::Other(e) => e.clone(),
+    }
+}
+
+/// With several nameservers the resolver's verdict hides who said what: each is asked on its
+/// own (at once, briefly) so the evidence names the server behind each answer. Only on the
+/// paths that report, never on a plain success, so a dead secondary costs nothing there.
+async fn per_server(opts: &CheckOptions, host: &str, servers: &[SocketAddr]) -> Option<String> {
+    if servers.len() < 2 {
+        return None;
+    }
+    let mut set = tokio::task::JoinSet::new();
+    for (i, server) in servers.iter().copied().take(4).enumerate() {
+        let host = host.to_string();
+        let resolv_conf = opts.resolv_conf.clone();
+        set.spawn(async move {
+            let r = resolver::dns_lookup(&host, &[server], &resolv_conf, PER_SERVER_TIMEOUT).await;
+            (i, format!("{server}: {}", describe_answer(&r.answer)))
+        });
+    }
+    let mut answers = set.join_all().await;
+    answers.sort_by_key(|(i, _)| *i);
+    Some(
+        answers
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+const PER_SERVER_TIMEOUT: Duration = Duration::from_millis(1200);
+
 /// Resolve a hop's host as the daemon would: `--resolve` pins, IP literals, the hosts file,
 /// then the DNS servers of resolv.conf (and getaddrinfo as a second opinion).
 pub async fn resolve(opts: &CheckOptions, hop: &Hop) -> Result<Resolved, (String, Observation)> {
@@ -329,6 +371,9 @@ pub async fn resolve(opts: &CheckOptions, hop: &Hop) -> Result<Resolved, (String
             "hosts file",
             format!("{}: no entry", opts.hosts_file.display()),
         );
+    if let Some(each) = per_server(opts, &host, &dns.servers).await {
+        obs = obs.evidence("answer of each server", each);
+    }
     if !dns.search.is_empty() {
         obs = obs.evidence("search domains", dns.search.join(" "));
     }

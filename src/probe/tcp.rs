@@ -170,3 +170,52 @@ pub async fn connect_all(
         obs,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_are_named_only_when_both_were_tried() {
+        let v4: SocketAddr = "192.0.2.1:443".parse().unwrap();
+        let v6: SocketAddr = "[2001:db8::1]:443".parse().unwrap();
+        let ok: Attempt = Ok(Duration::from_millis(3));
+        let refused: Attempt = Err((ConnectError::Unreachable, "unreachable".into()));
+        assert_eq!(
+            families(&[(v4, ok.clone()), (v6, refused.clone())]).as_deref(),
+            Some("IPv4 works, IPv6 fails")
+        );
+        assert_eq!(
+            families(&[(v4, refused), (v6, ok.clone())]).as_deref(),
+            Some("IPv4 fails, IPv6 works")
+        );
+        assert_eq!(families(&[(v4, ok)]), None);
+    }
+
+    /// Every address is tried and shown with its time; one that fails does not fail the hop.
+    #[tokio::test]
+    async fn every_address_is_reported_with_its_latency() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let hop = Hop {
+            role: super::super::hop::Role::Registry,
+            host: "r.example".into(),
+            port: open.port(),
+            certs_key: "r.example".into(),
+            insecure: None,
+            explicitly_insecure: false,
+            vars: Default::default(),
+            daemon_config: String::new(),
+        };
+        let c = connect_all(&hop, &[closed, open]).await.ok().unwrap();
+        assert_eq!(c.addr, open);
+        assert!(c.summary.contains(&format!("{closed}: ")), "{}", c.summary);
+        assert!(c.summary.contains("connected in"), "{}", c.summary);
+        let err = connect_all(&hop, &[closed]).await.err().unwrap();
+        assert_eq!(err.1.key, "tcp.refused");
+    }
+}

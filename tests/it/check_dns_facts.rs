@@ -150,3 +150,24 @@ fn near_misses_of_cloud_registry_names_get_the_right_name() {
         );
     }
 }
+
+/// With two nameservers that disagree, the evidence says which said what.
+#[test]
+fn each_nameserver_answer_is_named_when_there_are_several() {
+    let failing = dns_server::start(&[("split.example.test", Answer::ServFail)]);
+    let empty = dns_server::start(&[]);
+    let (code, report) = check_dns(
+        "split.example.test",
+        &failing.addr,
+        &["--nameserver", &empty.addr, "--timeout", "6"],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "dns_resolution", "{report:#}");
+    let each = evidence_value(top, "answer of each server").unwrap_or_default();
+    assert!(
+        each.contains(&format!("{}: SERVFAIL", failing.addr))
+            && each.contains(&format!("{}: NXDOMAIN", empty.addr)),
+        "{report:#}"
+    );
+}
