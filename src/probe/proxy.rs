@@ -28,6 +28,8 @@ pub const PROBE: ProbeDef = ProbeDef {
 };
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(3);
+/// The direct handshake the tunnel's chain is compared with.
+const DIRECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The proxy settings of one party (the daemon, or the user's shell), and where they came from.
 #[derive(Debug, Clone, Default)]
@@ -289,6 +291,18 @@ async fn interception(
             .map_err(|_| "connect timed out".to_string())?
             .map_err(|e| e.to_string())?;
         tls::record_chain(stream, &host).await
+    };
+    // Where a proxy is mandatory, the direct path often just times out: bounded, so the
+    // check's own limit is never what ends it.
+    let direct = async {
+        tokio::time::timeout(DIRECT_TIMEOUT, direct)
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "no direct TLS answer within {} ms",
+                    DIRECT_TIMEOUT.as_millis()
+                ))
+            })
     };
     let (via, direct) = tokio::join!(tls::record_chain(tunnel, &host), direct);
     // No TLS through the tunnel at all: the tls check reports what the registry speaks.

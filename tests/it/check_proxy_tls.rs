@@ -185,3 +185,28 @@ fn interception_without_a_direct_path_names_an_issuer_trusted_nowhere() {
         "{report:#}"
     );
 }
+
+/// The direct path stalls (as where the proxy is mandatory): the comparison gives up in time,
+/// and the interception is still reported, not mistaken for an unreachable proxy.
+#[test]
+fn a_stalling_direct_path_does_not_hide_the_interception() {
+    let stalling = servers::start(Behaviour::Stall);
+    let proxy = InterceptProxy::start("Corp Inspection CA", &["registry.test"]);
+    let other = Ca::new("Registry Own CA");
+    let setup = Setup::new(stalling.port, &[&other.cert_pem], &proxy.url());
+    let started = std::time::Instant::now();
+    let (code, report) = setup.check();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{report:#}"
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let top = &report["findings"][0];
+    assert_eq!(top["code"], "RD-PRX-005", "{report:#}");
+    assert!(
+        evidence_value(top, "direct")
+            .unwrap_or_default()
+            .contains("could not be compared"),
+        "{report:#}"
+    );
+}
