@@ -415,13 +415,9 @@ async fn bearer(
         "pull"
     };
     let scope = repo.as_ref().map(|r| format!("repository:{r}:{actions}"));
-    let realm_port = url.port_or_known_default().unwrap_or(443);
-    let host_port = if url.port().is_some() {
-        format!("{realm_host}:{realm_port}")
-    } else {
-        realm_host.clone()
-    };
-    let t = trust::load(&ctx.opts.certs_dir, &host_port);
+    // Docker asks the realm through the registry endpoint's own transport, so the realm is
+    // trusted with the registry's certs.d folder (and the system roots), not one of its own.
+    let t = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
     let tls = tls_verify::webpki(t.roots.clone())
         .ok()
         .and_then(|v| tls_verify::client_config(tls_verify::Judged::new(v, None, false)).ok());

@@ -3,16 +3,20 @@
 
 pub mod auth;
 pub mod auths;
+pub mod cloud_names;
 pub mod content_trust;
 pub mod daemon_config;
 pub mod dns;
 pub mod engine;
+pub mod hop;
 pub mod host;
 pub mod manifest;
+pub mod mirror_path;
 pub mod mirrors;
 pub mod ping;
 pub mod proxy;
 pub mod push;
+pub mod realm_path;
 pub mod reference;
 pub mod server;
 pub mod tcp;
@@ -60,6 +64,8 @@ pub const PROBES: &[ProbeDef] = &[
     auth::PROBE,
     manifest::PROBE,
     push::PROBE,
+    realm_path::PROBE,
+    mirror_path::PROBE,
 ];
 
 /// Checks that talk to the network: `--offline` skips them (the others only read local files,
@@ -111,8 +117,11 @@ pub const EMITTED_KEYS: &[&str] = &[
     "daemon-config.malformed",
     "daemon-config.mirror_invalid",
     "daemon-config.unknown_key",
+    "dns.cloud_endpoint_unresolved",
+    "dns.hosts_override",
     "dns.no_address",
     "dns.nxdomain",
+    "dns.private_cloud_endpoint",
     "dns.refused",
     "dns.servfail",
     "dns.timeout",
@@ -139,6 +148,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "proxy.connect_refused",
     "proxy.daemon_shell_differ",
     "proxy.invalid_url",
+    "proxy.tls_intercepted",
     "proxy.unreachable",
     "proxy.upstream_failed",
     "tcp.refused",
@@ -152,12 +162,15 @@ pub const EMITTED_KEYS: &[&str] = &[
     "tls.handshake_stalled",
     "tls.hostname_mismatch",
     "tls.ip_not_in_sans",
+    "tls.legacy_signature",
+    "tls.legacy_version",
     "tls.missing_intermediate",
     "tls.not_yet_valid",
     "tls.plain_http_allowed",
     "tls.self_signed",
     "tls.server_speaks_http",
     "tls.unknown_authority",
+    "tls.weak_key",
 ];
 
 pub fn find(id: &str) -> Option<&'static ProbeDef> {

@@ -37,19 +37,21 @@ fn policy() -> Policy {
 }
 
 /// A plain-HTTP registry on loopback (insecure by Docker's default) whose tokens come from an
-/// HTTPS realm trusted through certs.d, holding `team/app:1.0`.
+/// HTTPS realm trusted through the registry's certs.d folder, holding `team/app:1.0`.
 fn setup(policy: Policy) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let ca = Ca::new("Token Realm Test CA");
     let leaf = ca.leaf(LeafOpts::for_localhost());
     let tokens = TokenServer::start_tls(dir.path(), policy, &leaf.chain_pem, &leaf.key_pem);
-    let certs = dir.path().join("certs.d").join(tokens.addr());
-    std::fs::create_dir_all(&certs).unwrap();
-    std::fs::write(certs.join("ca.crt"), &ca.cert_pem).unwrap();
     let reg = Registry::start(RegistryOpts {
         token: Some(tokens.auth()),
         ..RegistryOpts::default()
     });
+    // Docker trusts the realm with the registry's certs.d folder: its requests to the realm
+    // use the registry endpoint's TLS configuration.
+    let certs = dir.path().join("certs.d").join(&reg.addr);
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(certs.join("ca.crt"), &ca.cert_pem).unwrap();
     reg.push_image(
         "team/app",
         "1.0",
