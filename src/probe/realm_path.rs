@@ -77,10 +77,17 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         vars,
         daemon_config: registry.daemon_config.clone(),
     };
-    let result = hop::examine(&ctx.opts, &realm, https).await;
+    let mut result = hop::examine(&ctx.opts, &realm, https).await;
+    let proxy = hop::daemon_proxy_for(&ctx.opts, &url);
+    if let Some(p) = &proxy {
+        result.through_proxy(&realm, p);
+    }
     let mut summary = format!("{}: {}", realm.label(), result.steps.join("; "));
     if !https {
         summary.push_str(" (plain HTTP realm: no TLS to check)");
+    }
+    if let Some(p) = proxy {
+        summary.push_str(&format!(" (the daemon goes through {p})"));
     }
     ProbeResult {
         status: Some(result.status),
