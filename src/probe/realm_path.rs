@@ -34,6 +34,14 @@ pub fn realm_url(ctx: &Ctx) -> Option<url::Url> {
         .and_then(|r| url::Url::parse(r).ok())
 }
 
+/// The roots Docker verifies the realm with: the system's plus the *registry's* certs.d folder
+/// (moby builds the token handler on the registry endpoint's transport, whose TLS config was
+/// loaded from `certs.d/<registry host:port>`); the realm's own folder is never read. A hook
+/// for the `auth` check, which fetches the token.
+pub fn docker_realm_trust(ctx: &Ctx) -> crate::net::trust::Trust {
+    crate::net::trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port())
+}
+
 async fn probe(ctx: &Ctx) -> ProbeResult {
     if ctx.board.ping.get().is_none() {
         return ProbeResult::skip("ping left no answer to read a realm from");
