@@ -510,6 +510,39 @@ pub async fn examine(opts: &CheckOptions, hop: &Hop, https: bool) -> HopResult {
     out
 }
 
+/// The daemon's proxy for this URL, as Go decides it: a hop reached through a proxy is not
+/// dialled by Docker itself, so a direct failure there is a note, not the cause of a failure.
+pub fn daemon_proxy_for(opts: &CheckOptions, url: &url::Url) -> Option<String> {
+    match crate::net::go_proxy::decide(&opts.daemon_proxy.env, url) {
+        Ok(crate::net::go_proxy::ProxyDecision::Via(p)) => Some(format!(
+            "{}://{}:{}",
+            p.scheme(),
+            p.host_str().unwrap_or_default(),
+            p.port_or_known_default().unwrap_or(3128)
+        )),
+        _ => None,
+    }
+}
+
+impl HopResult {
+    /// Marks the findings of a hop the daemon reaches through `proxy`.
+    pub fn through_proxy(&mut self, hop: &Hop, proxy: &str) {
+        for o in &mut self.observations {
+            o.evidence.push(crate::observe::Evidence {
+                label: "daemon's path".into(),
+                value: format!(
+                    "through the proxy {proxy} (Go's NO_PROXY rules): Docker does not dial {} itself, so this direct failure only affects clients without that proxy",
+                    hop.host_port()
+                ),
+            });
+            o.severity = Some(Severity::Info);
+        }
+        if self.status == Status::Fail {
+            self.status = Status::Warn;
+        }
+    }
+}
+
 pub struct HopResult {
     pub status: Status,
     pub steps: Vec<String>,

@@ -85,7 +85,15 @@ async fn probe(ctx: Arc<Ctx>) -> ProbeResult {
     let mut set = tokio::task::JoinSet::new();
     for (i, (h, https)) in hops.iter().cloned().enumerate() {
         let ctx = ctx.clone();
-        set.spawn(async move { (i, hop::examine(&ctx.opts, &h, https).await) });
+        set.spawn(async move {
+            let mut r = hop::examine(&ctx.opts, &h, https).await;
+            let scheme = if https { "https" } else { "http" };
+            let url = url::Url::parse(&format!("{scheme}://{}/v2/", h.host_port()));
+            if let Some(p) = url.ok().and_then(|u| hop::daemon_proxy_for(&ctx.opts, &u)) {
+                r.through_proxy(&h, &p);
+            }
+            (i, r)
+        });
     }
     let mut results = set.join_all().await;
     results.sort_by_key(|(i, _)| *i);

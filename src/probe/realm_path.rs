@@ -34,6 +34,14 @@ pub fn realm_url(ctx: &Ctx) -> Option<url::Url> {
         .and_then(|r| url::Url::parse(r).ok())
 }
 
+/// The roots Docker verifies the realm with: the system's plus the *registry's* certs.d folder
+/// (moby builds the token handler on the registry endpoint's transport, whose TLS config was
+/// loaded from `certs.d/<registry host:port>`); the realm's own folder is never read. A hook
+/// for the `auth` check, which fetches the token.
+pub fn docker_realm_trust(ctx: &Ctx) -> crate::net::trust::Trust {
+    crate::net::trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port())
+}
+
 async fn probe(ctx: &Ctx) -> ProbeResult {
     if ctx.board.ping.get().is_none() {
         return ProbeResult::skip("ping left no answer to read a realm from");
@@ -77,10 +85,17 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         vars,
         daemon_config: registry.daemon_config.clone(),
     };
-    let result = hop::examine(&ctx.opts, &realm, https).await;
+    let mut result = hop::examine(&ctx.opts, &realm, https).await;
+    let proxy = hop::daemon_proxy_for(&ctx.opts, &url);
+    if let Some(p) = &proxy {
+        result.through_proxy(&realm, p);
+    }
     let mut summary = format!("{}: {}", realm.label(), result.steps.join("; "));
     if !https {
         summary.push_str(" (plain HTTP realm: no TLS to check)");
+    }
+    if let Some(p) = proxy {
+        summary.push_str(&format!(" (the daemon goes through {p})"));
     }
     ProbeResult {
         status: Some(result.status),

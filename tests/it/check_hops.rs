@@ -270,3 +270,46 @@ fn healthy_mirror_passes_without_findings() {
     assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
     assert_eq!(run.code, 0);
 }
+
+/// A realm the daemon reaches through its proxy is not dialled by Docker: a direct failure
+/// there is only a note, and says so.
+#[test]
+fn realm_reached_through_the_daemon_proxy_is_only_a_note() {
+    let closed = free_port();
+    let reg = TokenRegistry::start(&format!("https://auth.test:{closed}/token"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("http-proxy.conf"),
+        format!(
+            "[Service]\nEnvironment=\"HTTPS_PROXY=http://127.0.0.1:{}\" \"NO_PROXY=registry.test\"\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let report = reg.check(&[
+        "--resolve".into(),
+        format!("auth.test:{closed}:127.0.0.1"),
+        "--systemd-dir".into(),
+        dir.path().to_str().unwrap().into(),
+        "--daemon-config".into(),
+        dir.path().join("none.json").to_str().unwrap().into(),
+    ]);
+    let realm = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "realm-path")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(realm["severity"], "info", "{report:#}");
+    assert!(
+        evidence_value(realm, "daemon's path")
+            .unwrap_or_default()
+            .contains("through the proxy http://127.0.0.1:"),
+        "{report:#}"
+    );
+    assert_eq!(
+        check_of(&report, "realm-path")["status"],
+        "warn",
+        "{report:#}"
+    );
+}
