@@ -399,3 +399,29 @@ fn podman_auth_json_is_used_when_registry_auth_file_names_it() {
     assert!(summary.contains("auth.json"), "names the source: {summary}");
     assert_no_secret(&run);
 }
+
+/// Docker's realm requests for an insecure registry (loopback here) skip verification like its
+/// registry requests, so an untrusted realm certificate does not stop the login: the auth check
+/// gets its token as Docker would, and realm-path still shows the certificate problem.
+#[test]
+fn an_untrusted_realm_of_an_insecure_registry_still_logs_in_as_docker_does() {
+    let s = setup(policy());
+    let empty = tempfile::tempdir().unwrap();
+    let config = config_for(s.dir.path(), &s.reg.addr, Some(READER));
+    let run = Regdoctor::new()
+        .args(["check", &format!("{}/team/app:1.0", s.reg.addr), "--json"])
+        .args(["--certs-dir", empty.path().to_str().unwrap()])
+        .args(["--docker-config", &config])
+        .run();
+    let report = run.json();
+    assert_eq!(check_status(&report, "auth"), "pass", "{report:#}");
+    assert_eq!(check_status(&report, "manifest"), "pass", "{report:#}");
+    let realm = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "realm-path")
+        .unwrap_or_else(|| panic!("realm-path shows the certificate: {report:#}"));
+    assert_eq!(realm["category"], "tls_unknown_authority", "{report:#}");
+    assert_no_secret(&run);
+}
