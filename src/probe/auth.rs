@@ -433,6 +433,13 @@ async fn bearer(
     if let Some(tls) = tls {
         b = b.tls_backend_preconfigured(tls);
     }
+    // `--resolve` applies to the realm as to every other host.
+    let realm_port = url.port_or_known_default().unwrap_or(443);
+    for (host, port, ip) in &ctx.opts.resolve {
+        if host.eq_ignore_ascii_case(&realm_host) && *port == realm_port {
+            b = b.resolve(host, std::net::SocketAddr::new(*ip, *port));
+        }
+    }
     let Ok(client) = b.build() else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };

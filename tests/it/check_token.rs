@@ -425,3 +425,53 @@ fn an_untrusted_realm_of_an_insecure_registry_still_logs_in_as_docker_does() {
     assert_eq!(realm["category"], "tls_unknown_authority", "{report:#}");
     assert_no_secret(&run);
 }
+
+/// A realm named by host (as real registries announce it) is reached through `--resolve` like
+/// the registry itself, and its certificate is checked against that name.
+#[test]
+fn a_realm_host_name_follows_resolve() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("Named Realm CA");
+    let leaf = ca.leaf(LeafOpts {
+        dns_names: vec!["auth.regdoctor.test".into()],
+        ips: Vec::new(),
+        ..LeafOpts::for_localhost()
+    });
+    let tokens = TokenServer::start_tls(dir.path(), policy(), &leaf.chain_pem, &leaf.key_pem);
+    let port = tokens.addr().rsplit(':').next().unwrap().to_string();
+    let mut auth = tokens.auth();
+    auth.realm = format!("https://auth.regdoctor.test:{port}/token");
+    let reg = Registry::start(RegistryOpts {
+        token: Some(auth),
+        ..RegistryOpts::default()
+    });
+    reg.push_image(
+        "team/app",
+        "1.0",
+        Some(&tokens.bearer("team/app", &["pull", "push"])),
+        &[("linux", "amd64")],
+    );
+    let certs = dir.path().join("certs.d").join(&reg.addr);
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(certs.join("ca.crt"), &ca.cert_pem).unwrap();
+    let config = config_for(dir.path(), &reg.addr, Some(READER));
+    let run = Regdoctor::new()
+        .args(["check", &format!("{}/team/app:1.0", reg.addr), "--json"])
+        .args(["--certs-dir", dir.path().join("certs.d").to_str().unwrap()])
+        .args(["--docker-config", &config])
+        .args([
+            "--resolve",
+            &format!("auth.regdoctor.test:{port}:127.0.0.1"),
+        ])
+        .run();
+    let report = run.json();
+    assert_eq!(run.code, 0, "{report:#}");
+    assert!(
+        check(&report, "auth")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("token from auth.regdoctor.test"),
+        "{report:#}"
+    );
+    assert_eq!(check_status(&report, "realm-path"), "pass", "{report:#}");
+}
