@@ -144,3 +144,31 @@ fn a_throttled_manifest_is_rate_limited_with_the_quota_shown() {
         "{manifest}"
     );
 }
+
+/// A policy refusal on the manifest (403 DENIED) is not a login problem.
+#[test]
+fn a_forbidden_manifest_is_a_scope_denial_with_the_body() {
+    let srv = servers::route(None, |r: &servers::Request| {
+        if r.target.contains("/manifests/") {
+            servers::http_response(
+                "403 Forbidden",
+                &[("Content-Type", "application/json")],
+                r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#,
+            )
+        } else {
+            servers::http_response("200 OK", &[("Content-Type", "application/json")], "{}")
+        }
+    });
+    let run = Regdoctor::new()
+        .args(["check", &format!("{}/team/app:1", srv.addr), "--json"])
+        .run();
+    let report = run.json();
+    assert_eq!(run.code, 1);
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "auth_scope_denied", "{report:#}");
+    assert_eq!(top["check"], "manifest", "{report:#}");
+    assert!(
+        crate::support::report::evidence_text(top).contains("403"),
+        "{report:#}"
+    );
+}
