@@ -254,6 +254,23 @@ async fn bearer(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    // Redirects are not followed (the credentials would go wherever the realm says), and a
+    // compressed body is not inflated: both are shown, so the report says what the realm did.
+    let extra_headers: Vec<(&str, String)> = ["Location", "Content-Encoding"]
+        .into_iter()
+        .filter_map(|h| {
+            resp.headers()
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (h, v.chars().take(300).collect()))
+        })
+        .collect();
+    let with_headers = |mut o: Observation| {
+        for (h, v) in &extra_headers {
+            o = o.evidence(*h, v.clone());
+        }
+        o
+    };
     let (body, _) = http::capped_body(resp).await;
     let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
     let snippet: String = String::from_utf8_lossy(&body).chars().take(200).collect();
@@ -265,12 +282,14 @@ async fn bearer(
             .map(str::to_string);
         let Some(token) = token else {
             observations.push(
-                ctx.obs("auth.realm_not_json")
-                    .var("realm_host", realm_host.clone())
-                    .evidence("realm request", shown_url)
-                    .evidence("status", status.to_string())
-                    .evidence("Content-Type", content_type)
-                    .evidence("body", snippet),
+                with_headers(
+                    ctx.obs("auth.realm_not_json")
+                        .var("realm_host", realm_host.clone())
+                        .evidence("realm request", shown_url)
+                        .evidence("status", status.to_string())
+                        .evidence("Content-Type", content_type),
+                )
+                .evidence("body", snippet),
             );
             return ProbeResult::fail("the token realm answered without a token", observations);
         };
@@ -348,12 +367,14 @@ async fn bearer(
         "auth.realm_unreachable"
     };
     observations.push(
-        ctx.obs(key)
-            .var("realm_host", realm_host.clone())
-            .evidence("realm request", shown_url)
-            .evidence("status", status.to_string())
-            .evidence("credentials", creds_note.to_string())
-            .evidence("body", snippet),
+        with_headers(
+            ctx.obs(key)
+                .var("realm_host", realm_host.clone())
+                .evidence("realm request", shown_url)
+                .evidence("status", status.to_string()),
+        )
+        .evidence("credentials", creds_note.to_string())
+        .evidence("body", snippet),
     );
     ProbeResult::fail(format!("the token realm answered {status}"), observations)
 }

@@ -16,4 +16,5 @@ mod explain_cli;
 mod explain_corpus;
 mod fuzz_loops;
 mod hostile;
+mod hostile_matrix;
 mod json_schema;
