@@ -138,15 +138,23 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             });
             ProbeResult::pass(format!("Basic login accepted ({creds_note})"))
         }
-        Ok(r) => ProbeResult::fail(
-            format!("Basic login refused: {}", r.status()),
-            vec![
-                ctx.obs("auth.bad_credentials")
-                    .evidence("request", format!("GET {url} with Basic credentials"))
-                    .evidence("status", r.status().to_string())
-                    .evidence("credentials", creds_note),
-            ],
-        ),
+        Ok(r) => {
+            let mut obs = ctx
+                .obs("auth.bad_credentials")
+                .evidence("request", format!("GET {url} with Basic credentials"))
+                .evidence("status", r.status().to_string());
+            // Not followed: the credentials would travel with it (to another host, perhaps).
+            if let Some(to) = r.headers().get("location").and_then(|v| v.to_str().ok()) {
+                obs = obs.evidence(
+                    "Location (not followed)",
+                    to.chars().take(300).collect::<String>(),
+                );
+            }
+            ProbeResult::fail(
+                format!("Basic login refused: {}", r.status()),
+                vec![obs.evidence("credentials", creds_note)],
+            )
+        }
         Err(e) => ProbeResult::fail(
             format!("no answer: {}", http::describe_error(&e)),
             Vec::new(),

@@ -75,7 +75,7 @@ fn check_status<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::
 }
 
 /// Sleep in small steps until the server is dropped (bounded, so a lost flag cannot hang it).
-fn hold(stop: &AtomicBool) {
+pub(crate) fn hold(stop: &AtomicBool) {
     for _ in 0..300 {
         if stop.load(Ordering::SeqCst) {
             return;
@@ -85,7 +85,7 @@ fn hold(stop: &AtomicBool) {
 }
 
 /// Read whatever the client sent first (a ClientHello or a request head), bounded.
-fn read_some(s: &mut TcpStream) -> Vec<u8> {
+pub(crate) fn read_some(s: &mut TcpStream) -> Vec<u8> {
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
     let mut buf = vec![0u8; 16 * 1024];
     let n = s.read(&mut buf).unwrap_or(0);
@@ -101,7 +101,7 @@ fn raw(f: impl Fn(&mut TcpStream, &AtomicBool) + Send + Sync + 'static) -> Behav
 }
 
 /// A CA, a leaf for 127.0.0.1, and a certs.d tree trusting the CA for `host_port`s added later.
-struct Pki {
+pub(crate) struct Pki {
     ca: Ca,
     chain_pem: String,
     key_pem: String,
@@ -109,7 +109,7 @@ struct Pki {
 }
 
 impl Pki {
-    fn new() -> Pki {
+    pub(crate) fn new() -> Pki {
         let ca = Ca::new("Hostile Test CA");
         let leaf = ca.leaf(LeafOpts::for_localhost());
         Pki {
@@ -120,18 +120,18 @@ impl Pki {
         }
     }
 
-    fn trust(&self, host_port: &str) {
+    pub(crate) fn trust(&self, host_port: &str) {
         let d = self.certs.path().join(host_port);
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("ca.crt"), &self.ca.cert_pem).unwrap();
     }
 
-    fn certs_dir(&self) -> &str {
+    pub(crate) fn certs_dir(&self) -> &str {
         self.certs.path().to_str().unwrap()
     }
 
     /// A TLS server that completes the handshake, then hands the decrypted stream to `f`.
-    fn tls_script(
+    pub(crate) fn tls_script(
         &self,
         f: impl Fn(&mut rustls::StreamOwned<rustls::ServerConnection, TcpStream>, &AtomicBool)
         + Send
@@ -353,7 +353,7 @@ fn a_gzip_bomb_is_never_inflated() {
 // ---- WWW-Authenticate -----------------------------------------------------------------------
 
 /// `GET /v2/` → 401 with these challenges, one header each.
-fn bearer_registry(challenges: &[&str]) -> Behaviour {
+pub(crate) fn bearer_registry(challenges: &[&str]) -> Behaviour {
     let mut resp = "HTTP/1.1 401 Unauthorized\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Type: application/json\r\nConnection: close\r\n".to_string();
     for c in challenges {
         resp.push_str(&format!("WWW-Authenticate: {c}\r\n"));
@@ -619,7 +619,7 @@ fn redirect_loops_on_v2_for_every_redirect_status() {
     );
 }
 
-fn write_config(dir: &Path, json: &str) {
+pub(crate) fn write_config(dir: &Path, json: &str) {
     let f = dir.join("config.json");
     std::fs::write(&f, json).unwrap();
     use std::os::unix::fs::PermissionsExt;

@@ -18,3 +18,4 @@ mod fuzz_loops;
 mod hostile;
 mod hostile_matrix;
 mod json_schema;
+mod secrets;

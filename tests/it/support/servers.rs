@@ -50,7 +50,8 @@ pub enum Behaviour {
     },
 }
 
-const MAX_CONNECTIONS: usize = 64;
+// Enough for a test that runs a few dozen checks against one server.
+const MAX_CONNECTIONS: usize = 512;
 const MAX_LIFETIME: Duration = Duration::from_secs(60);
 
 pub fn start(behaviour: Behaviour) -> Server {
