@@ -18,4 +18,5 @@ mod fuzz_loops;
 mod hostile;
 mod hostile_matrix;
 mod json_schema;
+mod read_only;
 mod secrets;
