@@ -30,7 +30,7 @@ pub fn enabled(value: &str) -> bool {
 fn probe(ctx: &Ctx) -> ProbeResult {
     let mut places = Vec::new();
     for file in &ctx.opts.profile_files {
-        let Ok(text) = std::fs::read_to_string(file) else {
+        let Ok(text) = crate::config::bounded::read_to_string(file, 4 << 20) else {
             continue;
         };
         for (n, line) in text.lines().enumerate() {

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod bad_input;
 mod check_basic;
 mod check_config;
 mod check_dns;

@@ -44,7 +44,8 @@ fn a_default_check_sends_no_write_request() {
     let log = reg.log();
     let seen = methods(&log[before..]);
     assert!(
-        seen.iter().any(|(m, p)| m == "HEAD" && p.contains("/manifests/")),
+        seen.iter()
+            .any(|(m, p)| m == "HEAD" && p.contains("/manifests/")),
         "the checks reached the manifest (else this proves nothing): {seen:?}\n{log}"
     );
     let writes: Vec<_> = seen
@@ -54,9 +55,7 @@ fn a_default_check_sends_no_write_request() {
     assert!(writes.is_empty(), "write requests: {writes:?}");
     // The same parser sees the push that set the registry up: it can tell a write.
     assert!(
-        methods(&log[..before])
-            .iter()
-            .any(|(m, _)| m == "PUT"),
+        methods(&log[..before]).iter().any(|(m, _)| m == "PUT"),
         "{log}"
     );
 }

@@ -149,7 +149,15 @@ fn no_planted_secret_appears_in_any_output() {
 
     let addr = registry.addr.clone();
     // (what, config.json, extra args, stdin, the secret, the Basic header the realm must get)
-    let sources: Vec<(&str, String, Vec<&str>, Option<&str>, &str, String)> = vec![
+    type Source<'a> = (
+        &'a str,
+        String,
+        Vec<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        String,
+    );
+    let sources: Vec<Source> = vec![
         (
             "config.json auth",
             format!(

@@ -36,7 +36,7 @@ pub struct Regdoctor {
     args: Vec<String>,
     env: Vec<(String, String)>,
     stdin: Option<Vec<u8>>,
-    stdin_file: Option<std::path::PathBuf>,
+    stdin_stdio: Option<Stdio>,
     timeout: Duration,
 }
 
@@ -52,7 +52,7 @@ impl Regdoctor {
             args: Vec::new(),
             env: Vec::new(),
             stdin: None,
-            stdin_file: None,
+            stdin_stdio: None,
             timeout: Duration::from_secs(30),
         }
     }
@@ -80,10 +80,10 @@ impl Regdoctor {
         self
     }
 
-    /// The child's stdin is this file, opened directly (not read into the test's memory): for
-    /// inputs of hundreds of megabytes.
-    pub fn stdin_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.stdin_file = Some(path.into());
+    /// The child's stdin is this file or pipe (say, another process's stdout), never read
+    /// into the test's memory: for inputs of hundreds of megabytes.
+    pub fn stdin_from(mut self, stdin: impl Into<Stdio>) -> Self {
+        self.stdin_stdio = Some(stdin.into());
         self
     }
 
@@ -110,11 +110,9 @@ impl Regdoctor {
             .env("LANG", "C.UTF-8")
             .env("NO_COLOR", "1")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdin(match (&self.stdin, &self.stdin_file) {
+            .stdin(match (&self.stdin, self.stdin_stdio) {
                 (Some(_), _) => Stdio::piped(),
-                (None, Some(f)) => {
-                    Stdio::from(std::fs::File::open(f).expect("open the stdin file"))
-                }
+                (None, Some(s)) => s,
                 (None, None) => Stdio::null(),
             })
             .stdout(Stdio::piped())
