@@ -432,3 +432,33 @@ fn a_credential_helper_that_prints_without_end() {
         "the helper's output was echoed whole"
     );
 }
+
+#[test]
+fn odd_references_and_urls_are_usage_errors() {
+    let long = "a".repeat(5000);
+    for (target, says) in [
+        ("https://", "host is empty"),
+        ("a b", "invalid repository path component"),
+        ("http://[::1", "missing ']'"),
+        ("registry.example.com:99999", "invalid port"),
+        ("UPPER/Case:tag", "must be lowercase"),
+        ("r.example/a//b", "empty path component"),
+        ("ftp://r.example/x", "unsupported scheme"),
+        ("r.example/x@sha256:zz", "invalid digest"),
+        ("r.example/x\u{7}", "control character"),
+        ("r\u{e9}gistry.example/x", "plain ASCII"),
+        (long.as_str(), "5000 bytes long"),
+    ] {
+        let run = Regdoctor::new()
+            .args(["check", target, "--json", "--timeout", "3"])
+            .run();
+        assert_eq!(run.code, 2, "{target:?}: {run:?}");
+        assert!(
+            run.stderr.to_lowercase().contains(&says.to_lowercase()),
+            "{target:?}: stderr should say {says:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.len() < 2000, "{target:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{target:?}: {}", run.stdout);
+    }
+}

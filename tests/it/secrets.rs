@@ -284,6 +284,8 @@ fn no_planted_secret_appears_in_any_output() {
     for target in [
         format!("https://bob:{URL_PASSWORD}@{}/team/app:1", registry.addr),
         format!("https://bob:{URL_PASSWORD}@bad host:1/v2/"),
+        // Without a scheme, as someone might paste it.
+        format!("bob:{URL_PASSWORD}@{}/team/app:1", registry.addr),
     ] {
         for rendering in RENDERINGS {
             let run = Regdoctor::new()
