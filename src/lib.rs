@@ -4,6 +4,10 @@
 //! observations; the rule packs in `checks/` know what they mean. `check` feeds observations
 //! to the rules, `explain` feeds pasted text to the same rules.
 
+// Also forbidden for the whole package in Cargo.toml [lints]; said here too so it holds for
+// whoever builds this file another way.
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -1,5 +1,9 @@
 //! The binary: parse arguments, run, map every outcome to an exit code. Nothing else.
 
+// Also forbidden for the whole package in Cargo.toml [lints]; said here too so it holds for
+// whoever builds this file another way.
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -276,6 +276,17 @@ pub fn parse_target(input: &str) -> Result<Target, TargetError> {
     parse_reference(s).map(|(r, i)| target(r, i, None))
 }
 
+/// Registers the user-info of `authority` (what precedes its last `@`) and the password in it
+/// as secrets, so that no report or error message shows them, whoever echoes the input.
+fn mask_userinfo(authority: &str) {
+    if let Some((userinfo, _)) = authority.rsplit_once('@') {
+        crate::report::redact::register_secret(userinfo);
+        if let Some((_, password)) = userinfo.split_once(':') {
+            crate::report::redact::register_secret(password);
+        }
+    }
+}
+
 /// A scheme-less input: a registry alone, or a reference read by Docker's rules.
 fn parse_reference(s: &str) -> Result<(Registry, Option<ImageName>), TargetError> {
     if s.is_empty() {
@@ -290,6 +301,12 @@ fn parse_reference(s: &str) -> Result<(Registry, Option<ImageName>), TargetError
             return Err(TargetError::EmptyComponent(s.to_string()));
         }
         return Ok((parse_host(first)?, None));
+    }
+    // `user:password@host/repo`: a URL's credentials without the scheme. Not a reference
+    // Docker accepts, and the input is echoed in the error, so the password is masked first.
+    if first.contains('@') {
+        mask_userinfo(first);
+        return Err(TargetError::UrlCredentials);
     }
     if first == "localhost" || first.contains(['.', ':']) {
         let registry = parse_host(first)?;
@@ -346,6 +363,7 @@ fn parse_url(rest: &str, scheme: Scheme) -> Result<(Registry, Option<ImageName>)
         None => (rest, ""),
     };
     if authority.contains('@') {
+        mask_userinfo(authority);
         return Err(TargetError::UrlCredentials);
     }
     let mut registry = parse_host(authority)?;
@@ -831,6 +849,9 @@ mod tests {
     fn credentials_are_not_echoed() {
         let e = parse_target("https://bob:hunter2@reg.example/").unwrap_err();
         assert_eq!(e, TargetError::UrlCredentials);
+        let e = parse_target("bob:hunter3-secret@reg.example/team/app").unwrap_err();
+        assert_eq!(e, TargetError::UrlCredentials);
+        assert!(!crate::report::redact::text("x bob:hunter3-secret@r").contains("hunter3"));
         assert!(!e.to_string().contains("hunter2"));
     }
 

@@ -21,8 +21,12 @@ use crate::target::{self, Scheme};
 
 pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
     let input = args.target.clone().unwrap_or_default();
-    let target = target::parse_target(&input)
-        .map_err(|e| UsageError(format!("invalid target {input:?}: {e}")))?;
+    let target = target::parse_target(&input).map_err(|e| {
+        // A hostile or pasted-by-mistake argument can be 100 KB: show its start only.
+        let shown: String = input.chars().take(120).collect();
+        let more = if shown.len() < input.len() { "…" } else { "" };
+        UsageError(format!("invalid target {shown:?}{more}: {e}"))
+    })?;
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         return Err(
             UsageError("--timeout must be a number of seconds between 0 and 3600".into()).into(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine as _;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::docker_config::{self, DockerConfig};
 use crate::report::redact::register_secret;
@@ -115,10 +115,15 @@ async fn run_helper(name: &str, server: &str, path_dirs: &[PathBuf]) -> Lookup {
                 if text.to_ascii_lowercase().contains("credentials not found") {
                     return Lookup::None(format!("{binary} has no credentials for {server}"));
                 }
-                return Lookup::Failed(format!(
-                    "{binary} get exited with {code:?}: {}",
-                    text.trim()
-                ));
+                // What it printed, shortened: a broken helper can print anything, at length.
+                let text = text.trim();
+                let shown: String = text.chars().take(300).collect();
+                let more = if shown.len() < text.len() { " …" } else { "" };
+                let how = match code {
+                    Some(c) => format!("exited with {c}"),
+                    None => "was stopped (it printed more than 64 KiB, or died on a signal)".into(),
+                };
+                return Lookup::Failed(format!("{binary} get {how}: {shown}{more}"));
             }
             let v: serde_json::Value = match serde_json::from_str(&stdout) {
                 Ok(v) => v,
@@ -157,7 +162,21 @@ async fn helper_get(path: &Path, server: &str) -> std::io::Result<(Option<i32>, 
     if let Some(mut stdin) = child.stdin.take() {
         stdin.write_all(server.as_bytes()).await?;
     }
-    let out = child.wait_with_output().await?;
-    let cap = |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(64 * 1024)]).into_owned();
-    Ok((out.status.code(), cap(&out.stdout), cap(&out.stderr)))
+    // Read at most CAP bytes of each stream: a broken helper that prints without end (or a
+    // `yes` put there by mistake) must not fill memory before the timeout stops it.
+    const CAP: u64 = 64 * 1024;
+    async fn capped(pipe: Option<impl tokio::io::AsyncRead + Unpin>) -> Vec<u8> {
+        let mut buf = Vec::new();
+        if let Some(p) = pipe {
+            let _ = p.take(CAP).read_to_end(&mut buf).await;
+        }
+        buf
+    }
+    let (stdout, stderr) = tokio::join!(capped(child.stdout.take()), capped(child.stderr.take()));
+    if stdout.len() as u64 >= CAP || stderr.len() as u64 >= CAP {
+        let _ = child.start_kill();
+    }
+    let status = child.wait().await?;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    Ok((status.code(), text(&stdout), text(&stderr)))
 }

@@ -23,11 +23,24 @@ pub struct DaemonProxies {
 
 pub use super::json_file::JsonFileError as DaemonConfigError;
 
+/// The keys regdoctor reads, and the kind of value dockerd's decoder requires for each: any
+/// other kind stops the daemon at start-up.
+pub const SHAPES: &[(&str, super::json_file::Shape)] = {
+    use super::json_file::Shape;
+    &[
+        ("registry-mirrors", Shape::StringArray),
+        ("insecure-registries", Shape::StringArray),
+        ("proxies", Shape::StringMap),
+        ("data-root", Shape::String),
+    ]
+};
+
 /// `Ok(None)` when the file does not exist: the daemon then runs with its defaults.
 pub fn read(path: &Path) -> Result<Option<DaemonConfig>, DaemonConfigError> {
     let Some(map) = super::json_file::read_object(path)? else {
         return Ok(None);
     };
+    super::json_file::check_shapes(path, &map, SHAPES)?;
     let strings = |key: &str| -> Vec<String> {
         match map.get(key) {
             Some(Value::Array(items)) => items

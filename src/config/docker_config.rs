@@ -35,11 +35,22 @@ pub enum AuthValue {
     NoColon,
 }
 
+const SHAPES: &[(&str, super::json_file::Shape)] = {
+    use super::json_file::Shape;
+    &[
+        ("auths", Shape::ObjectMap),
+        ("credsStore", Shape::String),
+        ("credHelpers", Shape::StringMap),
+    ]
+};
+
 /// `Ok(None)` when there is no config file (anonymous access, not an error).
 pub fn read(path: &Path) -> Result<Option<DockerConfig>, DockerConfigError> {
     let Some(map) = super::json_file::read_object(path)? else {
         return Ok(None);
     };
+    // The docker CLI refuses a config.json whose known keys hold the wrong kind of value.
+    super::json_file::check_shapes(path, &map, SHAPES)?;
     let mut out = DockerConfig {
         path: path.to_path_buf(),
         mode: mode(path),

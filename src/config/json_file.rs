@@ -21,6 +21,82 @@ pub enum JsonFileError {
     },
     #[error("{path}: the top level must be a JSON object")]
     NotAnObject { path: String },
+    /// Valid JSON, but a known key holds the wrong kind of value: Go's decoder refuses the
+    /// whole file ("json: cannot unmarshal number into Go struct field ..."), so the engine
+    /// does too.
+    #[error("{path}: {what} is {found}, where {expected} is expected")]
+    WrongType {
+        path: String,
+        what: String,
+        found: &'static str,
+        expected: &'static str,
+    },
+}
+
+/// What a known key must hold. `null` is always accepted, as Go's decoder does.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    String,
+    StringArray,
+    /// An object whose values are strings (`credHelpers`, `proxies`).
+    StringMap,
+    /// An object whose values are objects (`auths`).
+    ObjectMap,
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The first known key whose value has the wrong shape, as an error.
+pub fn check_shapes(
+    path: &Path,
+    map: &Map<String, Value>,
+    shapes: &[(&str, Shape)],
+) -> Result<(), JsonFileError> {
+    let wrong = |what: String, found: &Value, expected: &'static str| JsonFileError::WrongType {
+        path: path.display().to_string(),
+        what,
+        found: kind(found),
+        expected,
+    };
+    for (key, shape) in shapes {
+        let Some(v) = map.get(*key).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        // The shape of the value, then of its members (null members are accepted too).
+        let (outer_ok, expected, member_ok, member): (bool, _, fn(&Value) -> bool, _) = match shape
+        {
+            Shape::String => (v.is_string(), "a string", |_| true, ""),
+            Shape::StringArray => (
+                v.is_array(),
+                "a list of strings",
+                Value::is_string,
+                "a string",
+            ),
+            Shape::StringMap => (v.is_object(), "an object", Value::is_string, "a string"),
+            Shape::ObjectMap => (v.is_object(), "an object", Value::is_object, "an object"),
+        };
+        if !outer_ok {
+            return Err(wrong(format!("\"{key}\""), v, expected));
+        }
+        let members: Vec<&Value> = match v {
+            Value::Array(a) => a.iter().collect(),
+            Value::Object(o) => o.values().collect(),
+            _ => Vec::new(),
+        };
+        if let Some(bad) = members.into_iter().find(|m| !m.is_null() && !member_ok(m)) {
+            return Err(wrong(format!("an entry of \"{key}\""), bad, member));
+        }
+    }
+    Ok(())
 }
 
 pub fn read_object(path: &Path) -> Result<Option<Map<String, Value>>, JsonFileError> {
@@ -37,7 +113,8 @@ pub fn read_object(path: &Path) -> Result<Option<Map<String, Value>>, JsonFileEr
         }
         Ok(_) => {}
     }
-    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    // The size check above misses devices and pipes (length 0): the read is capped too.
+    let bytes = super::bounded::read(path, MAX_SIZE).map_err(|e| unreadable(e.to_string()))?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| JsonFileError::Json {
         path: p.clone(),
         line: e.line(),
@@ -47,5 +124,46 @@ pub fn read_object(path: &Path) -> Result<Option<Map<String, Value>>, JsonFileEr
     match value {
         Value::Object(map) => Ok(Some(map)),
         _ => Err(JsonFileError::NotAnObject { path: p }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(json: &str) -> Map<String, Value> {
+        match serde_json::from_str(json).unwrap() {
+            Value::Object(m) => m,
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn wrong_kinds_of_values_are_named() {
+        let shapes = &[
+            ("auths", Shape::ObjectMap),
+            ("mirrors", Shape::StringArray),
+            ("helpers", Shape::StringMap),
+            ("root", Shape::String),
+        ];
+        let p = Path::new("c.json");
+        let err = |json: &str| check_shapes(p, &obj(json), shapes).unwrap_err().to_string();
+        assert_eq!(
+            err(r#"{"auths": 5}"#),
+            r#"c.json: "auths" is a number, where an object is expected"#
+        );
+        assert!(err(r#"{"auths": {"r": "x"}}"#).contains(r#"an entry of "auths" is a string"#));
+        assert!(err(r#"{"mirrors": "https://m"}"#).contains("a list of strings"));
+        assert!(err(r#"{"mirrors": ["a", 1]}"#).contains("a number, where a string"));
+        assert!(err(r#"{"helpers": {"r": true}}"#).contains("a boolean"));
+        assert!(err(r#"{"root": []}"#).contains("an array"));
+        // null is what Go leaves alone; unknown keys are not this function's business.
+        for ok in [
+            r#"{}"#,
+            r#"{"auths": null, "mirrors": null}"#,
+            r#"{"auths": {"r": {}, "s": null}, "mirrors": ["a"], "other": 5}"#,
+        ] {
+            assert!(check_shapes(p, &obj(ok), shapes).is_ok(), "{ok}");
+        }
     }
 }

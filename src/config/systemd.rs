@@ -30,7 +30,7 @@ pub fn read_dir(dir: &Path) -> DropInEnv {
         .collect();
     files.sort();
     for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else {
+        let Ok(text) = super::bounded::read_to_string(&file, 1 << 20) else {
             out.problems
                 .push(format!("{}: cannot be read", file.display()));
             continue;

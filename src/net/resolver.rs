@@ -37,7 +37,8 @@ pub struct DnsLookup {
 
 /// Every address `/etc/hosts` (or the override) gives this name, in file order.
 pub fn hosts_file_lookup(path: &Path, host: &str) -> Vec<IpAddr> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    // Blocklist-style hosts files run to a few MB; more than 64 MiB is not a hosts file.
+    let Ok(text) = crate::config::bounded::read_to_string(path, 64 << 20) else {
         return Vec::new();
     };
     let host = host.trim_end_matches('.');
@@ -64,7 +65,7 @@ pub async fn dns_lookup(
     timeout: Duration,
 ) -> DnsLookup {
     let (config, mut opts, servers_from) = if nameservers.is_empty() {
-        match std::fs::read(resolv_conf)
+        match crate::config::bounded::read(resolv_conf, 1 << 20)
             .map_err(|e| e.to_string())
             .and_then(|data| {
                 hickory_resolver::system_conf::parse_resolv_conf(data).map_err(|e| e.to_string())

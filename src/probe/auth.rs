@@ -169,15 +169,23 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             });
             ProbeResult::pass(format!("Basic login accepted ({creds_note})"))
         }
-        Ok(r) => ProbeResult::fail(
-            format!("Basic login refused: {}", r.status()),
-            vec![
-                ctx.obs("auth.bad_credentials")
-                    .evidence("request", format!("GET {url} with Basic credentials"))
-                    .evidence("status", r.status().to_string())
-                    .evidence("credentials", creds_note),
-            ],
-        ),
+        Ok(r) => {
+            let mut obs = ctx
+                .obs("auth.bad_credentials")
+                .evidence("request", format!("GET {url} with Basic credentials"))
+                .evidence("status", r.status().to_string());
+            // Not followed: the credentials would travel with it (to another host, perhaps).
+            if let Some(to) = r.headers().get("location").and_then(|v| v.to_str().ok()) {
+                obs = obs.evidence(
+                    "Location (not followed)",
+                    to.chars().take(300).collect::<String>(),
+                );
+            }
+            ProbeResult::fail(
+                format!("Basic login refused: {}", r.status()),
+                vec![obs.evidence("credentials", creds_note)],
+            )
+        }
         Err(e) => ProbeResult::fail(
             format!("no answer: {}", http::describe_error(&e)),
             Vec::new(),
@@ -197,11 +205,22 @@ struct Answered {
     content_type: String,
     json: Option<serde_json::Value>,
     snippet: String,
+    /// `Location` and `Content-Encoding`, when present: redirects are not followed (the
+    /// credentials would go wherever the realm says) and compressed bodies are not inflated, so
+    /// the report shows what the realm did instead.
+    extra_headers: Vec<(&'static str, String)>,
     /// The form used: `GET` (Basic) or `POST` (OAuth2), and whether a POST fell back to GET.
     note: Option<String>,
 }
 
 impl Answered {
+    fn with_headers(&self, mut o: Observation) -> Observation {
+        for (h, v) in &self.extra_headers {
+            o = o.evidence(*h, v.clone());
+        }
+        o
+    }
+
     fn token(&self) -> Option<String> {
         self.json
             .as_ref()
@@ -230,10 +249,20 @@ async fn read_answer(resp: reqwest::Response, note: Option<String>) -> Answered 
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    let extra_headers = ["Location", "Content-Encoding"]
+        .into_iter()
+        .filter_map(|h| {
+            resp.headers()
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (h, v.chars().take(300).collect()))
+        })
+        .collect();
     let (body, _) = http::capped_body(resp).await;
     Answered {
         status,
         content_type,
+        extra_headers,
         json: serde_json::from_slice(&body).ok(),
         snippet: String::from_utf8_lossy(&body).chars().take(200).collect(),
         note,
@@ -486,12 +515,14 @@ async fn bearer(
     if status.is_success() {
         let Some(token) = a.token() else {
             observations.push(
-                ctx.obs("auth.realm_not_json")
-                    .var("realm_host", realm_host.clone())
-                    .evidence("realm request", shown_url)
-                    .evidence("status", status.to_string())
-                    .evidence("Content-Type", a.content_type.clone())
-                    .evidence("body", a.snippet.clone()),
+                a.with_headers(
+                    ctx.obs("auth.realm_not_json")
+                        .var("realm_host", realm_host.clone())
+                        .evidence("realm request", shown_url)
+                        .evidence("status", status.to_string())
+                        .evidence("Content-Type", a.content_type.clone()),
+                )
+                .evidence("body", a.snippet.clone()),
             );
             return ProbeResult::fail("the token realm answered without a token", observations);
         };
@@ -589,12 +620,14 @@ async fn bearer(
         "auth.realm_unreachable"
     };
     observations.push(
-        ctx.obs(key)
-            .var("realm_host", realm_host.clone())
-            .evidence("realm request", shown_url)
-            .evidence("status", status.to_string())
-            .evidence("credentials", creds_note.to_string())
-            .evidence("body", a.snippet),
+        a.with_headers(
+            ctx.obs(key)
+                .var("realm_host", realm_host.clone())
+                .evidence("realm request", shown_url)
+                .evidence("status", status.to_string()),
+        )
+        .evidence("credentials", creds_note.to_string())
+        .evidence("body", a.snippet.clone()),
     );
     ProbeResult::fail(format!("the token realm answered {status}"), observations)
 }

@@ -97,7 +97,7 @@ async fn notary_unreachable(ctx: &Ctx) -> Option<crate::observe::Observation> {
 fn probe(ctx: &Ctx) -> ProbeResult {
     let mut places = Vec::new();
     for file in &ctx.opts.profile_files {
-        let Ok(text) = std::fs::read_to_string(file) else {
+        let Ok(text) = crate::config::bounded::read_to_string(file, 4 << 20) else {
             continue;
         };
         for (n, line) in text.lines().enumerate() {

@@ -45,7 +45,13 @@ fn run(ctx: Arc<Ctx>) -> ProbeFuture {
 fn probe(ctx: &Ctx) -> ProbeResult {
     let path = &ctx.opts.daemon_config_path;
     let shown = path.display().to_string();
-    let map = match json_file::read_object(path) {
+    let map = match json_file::read_object(path).and_then(|m| match m {
+        Some(map) => {
+            json_file::check_shapes(path, &map, crate::config::daemon_json::SHAPES)?;
+            Ok(Some(map))
+        }
+        None => Ok(None),
+    }) {
         Ok(Some(map)) => map,
         Ok(None) => {
             return ProbeResult::pass(format!("no {shown}: the daemon runs with its defaults"));

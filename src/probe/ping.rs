@@ -117,6 +117,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             "docker-ratelimit-source",
             "retry-after",
             "location",
+            "content-encoding",
             "server",
             "date",
         ] {

@@ -237,6 +237,16 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
                 );
             }
             let text = match inner {
+                // A server stuck on TLS 1.0/1.1 shows up as one of these; say so in words,
+                // since the bare error names no version.
+                Some(
+                    tls @ (TlsError::PeerIncompatible(
+                        rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13,
+                    )
+                    | TlsError::AlertReceived(rustls::AlertDescription::ProtocolVersion)),
+                ) => format!(
+                    "{tls}: the server offers only an obsolete protocol (TLS 1.0, TLS 1.1 or SSL); Docker, like this client, needs TLS 1.2 or later"
+                ),
                 Some(tls) => tls.to_string(),
                 None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     "the server closed the connection during the handshake".into()

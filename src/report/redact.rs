@@ -23,10 +23,16 @@ pub fn register_secret(secret: &str) {
         return;
     }
     if let Ok(mut known) = KNOWN.lock() {
-        if !known.iter().any(|k| k == secret) {
-            known.push(secret.to_string());
-            // Longest first, so a secret containing another is masked whole.
-            known.sort_by_key(|k| std::cmp::Reverse(k.len()));
+        // Kept sorted longest first, so a secret containing another is masked whole; a binary
+        // search keeps registering cheap even when a config file holds thousands of entries.
+        let place = known.binary_search_by(|k| {
+            secret
+                .len()
+                .cmp(&k.len())
+                .then_with(|| k.as_str().cmp(secret))
+        });
+        if let Err(i) = place {
+            known.insert(i, secret.to_string());
         }
     }
 }

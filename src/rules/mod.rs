@@ -139,9 +139,13 @@ impl RuleSet {
         for dir in extra_dirs {
             for path in toml_files(dir)? {
                 let file = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|e| RuleError::Parse {
-                    file: file.clone(),
-                    message: e.to_string(),
+                // A rule pack is a few hundred KB at most; a cap keeps a stray big file or
+                // device in the directory from filling memory.
+                let text = crate::config::bounded::read_to_string(&path, 8 << 20).map_err(|e| {
+                    RuleError::Parse {
+                        file: file.clone(),
+                        message: e.to_string(),
+                    }
                 })?;
                 for rule in parse_pack(&file, &text)? {
                     rules.push((file.clone(), rule, true));

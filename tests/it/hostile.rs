@@ -70,7 +70,8 @@ fn headers_one_byte_at_a_time() {
         let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
         let mut i = 0;
         until_stopped(stop, || {
-            std::thread::sleep(Duration::from_millis(300));
+            // One byte a second: a slowloris that keeps every read timeout from firing.
+            std::thread::sleep(Duration::from_millis(1000));
             let ok = s
                 .write_all(&head[i % head.len()..i % head.len() + 1])
                 .is_ok();

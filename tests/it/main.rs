@@ -4,6 +4,7 @@
 
 mod support;
 
+mod bad_input;
 mod check_basic;
 mod check_config;
 mod check_dns;
@@ -24,4 +25,7 @@ mod explain_cli;
 mod explain_corpus;
 mod fuzz_loops;
 mod hostile;
+mod hostile_matrix;
 mod json_schema;
+mod read_only;
+mod secrets;

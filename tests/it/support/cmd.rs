@@ -15,6 +15,9 @@ pub struct Run {
     pub stdout: String,
     pub stderr: String,
     pub elapsed: Duration,
+    /// The child's peak resident memory in KiB (VmHWM, sampled from /proc while it ran; the
+    /// last sample is at most a few milliseconds before exit). None if never sampled.
+    pub peak_rss_kib: Option<u64>,
 }
 
 impl Run {
@@ -33,6 +36,7 @@ pub struct Regdoctor {
     args: Vec<String>,
     env: Vec<(String, String)>,
     stdin: Option<Vec<u8>>,
+    stdin_stdio: Option<Stdio>,
     timeout: Duration,
 }
 
@@ -48,6 +52,7 @@ impl Regdoctor {
             args: Vec::new(),
             env: Vec::new(),
             stdin: None,
+            stdin_stdio: None,
             timeout: Duration::from_secs(30),
         }
     }
@@ -75,6 +80,13 @@ impl Regdoctor {
         self
     }
 
+    /// The child's stdin is this file or pipe (say, another process's stdout), never read
+    /// into the test's memory: for inputs of hundreds of megabytes.
+    pub fn stdin_from(mut self, stdin: impl Into<Stdio>) -> Self {
+        self.stdin_stdio = Some(stdin.into());
+        self
+    }
+
     /// Time limit for the whole run (default 30 s); past it the child is killed and the test
     /// panics.
     pub fn timeout(mut self, d: Duration) -> Self {
@@ -98,10 +110,10 @@ impl Regdoctor {
             .env("LANG", "C.UTF-8")
             .env("NO_COLOR", "1")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdin(if self.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
+            .stdin(match (&self.stdin, self.stdin_stdio) {
+                (Some(_), _) => Stdio::piped(),
+                (None, Some(s)) => s,
+                (None, None) => Stdio::null(),
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -123,7 +135,12 @@ impl Regdoctor {
         }
         let stdout = drain(child.stdout.take().expect("the child's stdout pipe"));
         let stderr = drain(child.stderr.take().expect("the child's stderr pipe"));
+        let pid = child.id();
+        let mut peak_rss_kib = None;
         let status = loop {
+            if let Some(kib) = vm_hwm_kib(pid) {
+                peak_rss_kib = Some(kib.max(peak_rss_kib.unwrap_or(0)));
+            }
             if let Some(status) = child.try_wait().expect("wait for regdoctor") {
                 break status;
             }
@@ -164,8 +181,18 @@ impl Regdoctor {
             stdout,
             stderr,
             elapsed,
+            peak_rss_kib,
         }
     }
+}
+
+/// `VmHWM` of a running process, from /proc (Linux): the high-water mark of its resident set.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Reads a pipe to EOF on a thread; the result arrives on the channel.

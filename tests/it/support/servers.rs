@@ -50,11 +50,17 @@ pub enum Behaviour {
     },
 }
 
-const MAX_CONNECTIONS: usize = 64;
+// Enough for a test that runs a few dozen checks against one server.
+const MAX_CONNECTIONS: usize = 512;
 const MAX_LIFETIME: Duration = Duration::from_secs(60);
 
 pub fn start(behaviour: Behaviour) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    start_on(0, behaviour)
+}
+
+/// The same on a chosen port (0: any), for servers whose answers must name each other.
+pub fn start_on(port: u16, behaviour: Behaviour) -> Server {
+    let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind a port on 127.0.0.1");
     let port = listener.local_addr().expect("local addr").port();
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
@@ -125,6 +131,8 @@ pub fn start(behaviour: Behaviour) -> Server {
     }
 }
 
+/// A rustls server configuration for a chain and key in PEM, for scripts that speak TLS
+/// themselves (a handshake, then misbehaviour).
 pub fn server_config(chain_pem: &str, key_pem: &str) -> Arc<rustls::ServerConfig> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
