@@ -224,7 +224,8 @@ fn a_server_offering_only_obsolete_tls_versions() {
         assert!(
             evidence.contains("TLS 1.0")
                 || evidence.contains("TLS 1.1")
-                || evidence.contains("DoesNotSupportTls12Or13"),
+                || evidence.contains("DoesNotSupportTls12Or13")
+                || evidence.contains("ProtocolVersion"),
             "{what}: the report should say the server's TLS is obsolete: {report:#}"
         );
     }
