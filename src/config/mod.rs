@@ -5,3 +5,8 @@ pub mod daemon_json;
 pub mod docker_config;
 pub mod json_file;
 pub mod systemd;
+pub mod containerd;
+pub mod dockerd_flags;
+pub mod policy_json;
+pub mod registries_conf;
+pub mod toml_file;
