@@ -3,8 +3,11 @@
 
 pub mod auth;
 pub mod auths;
+pub mod containerd;
+pub mod containers;
 pub mod content_trust;
 pub mod daemon_config;
+pub mod dockerd_flags;
 pub mod dns;
 pub mod engine;
 pub mod host;
@@ -44,6 +47,9 @@ pub struct ProbeDef {
 /// Every check, in the order they are shown.
 pub const PROBES: &[ProbeDef] = &[
     daemon_config::PROBE,
+    dockerd_flags::PROBE,
+    containerd::PROBE,
+    containers::PROBE,
     auths::PROBE,
     content_trust::PROBE,
     reference::PROBE,
@@ -80,10 +86,28 @@ pub const EMITTED_KEYS: &[&str] = &[
     "auths.key_mismatch",
     "auths.malformed",
     "auths.permissions",
+    "containerd.ca_missing",
+    "containerd.legacy_conflict",
+    "containerd.malformed",
+    "containerd.mirror_invalid",
+    "containerd.plain_http_no_hosts",
+    "containerd.skip_verify",
+    "containers.blocked",
+    "containers.insecure",
+    "containers.location_scheme",
+    "containers.malformed",
+    "containers.not_insecure",
+    "containers.policy_reject",
+    "containers.policy_signed",
     "content-trust.enabled",
     "daemon-config.malformed",
     "daemon-config.mirror_invalid",
     "daemon-config.unknown_key",
+    "dockerd-flags.conflict",
+    "dockerd-flags.env_file_unused",
+    "dockerd-flags.exec_start_twice",
+    "dockerd-flags.mirror_invalid",
+    "dockerd-flags.unit_ignored",
     "dns.no_address",
     "dns.nxdomain",
     "dns.refused",
@@ -221,6 +245,22 @@ pub struct CheckOptions {
     pub data_roots: Vec<PathBuf>,
     /// Files whose presence means this machine is a Kubernetes node.
     pub kubelet_markers: Vec<PathBuf>,
+    /// The container runtimes' own files (containerd, podman/CRI-O), and the dockerd
+    /// command line built from systemd units and /etc/default or /etc/sysconfig.
+    pub runtimes: RuntimePaths,
+    pub dockerd_cmdline: crate::config::dockerd_flags::DockerdCommandLine,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuntimePaths {
+    pub containerd_config: PathBuf,
+    /// `--containerd-certs-dir`; `None`: config.toml's `config_path`, else the default.
+    pub containerd_certs_dir: Option<PathBuf>,
+    pub registries_conf: PathBuf,
+    pub registries_conf_d: PathBuf,
+    pub policy_json: PathBuf,
+    /// docker.service's drop-in directory, where an override is written.
+    pub docker_dropin_dir: PathBuf,
 }
 
 /// Facts earlier checks hand to later ones. Each is set at most once, by the check named.
@@ -334,7 +374,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|mirrors|content-trust|daemon-config)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|mirrors|content-trust|daemon-config|dockerd-flags|containerd|containers)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();
