@@ -10,6 +10,7 @@ mod check_dns;
 mod check_ping;
 mod check_proxy;
 mod check_registry;
+mod check_runtimes;
 mod check_tls;
 mod cli;
 mod explain_cli;
