@@ -110,7 +110,8 @@ fn from_table(t: &toml::Table) -> ContainerdConfig {
             out.configs.push(LegacyRegistryConfig {
                 host: host.clone(),
                 has_tls: tls.is_some(),
-                insecure_skip_verify: tls.is_some_and(|t| toml_file::boolean(t, "insecure_skip_verify")),
+                insecure_skip_verify: tls
+                    .is_some_and(|t| toml_file::boolean(t, "insecure_skip_verify")),
                 ca_file: tls
                     .and_then(|t| toml_file::string(t, "ca_file"))
                     .filter(|s| !s.is_empty()),
@@ -165,7 +166,9 @@ fn hosts_from_table(t: &toml::Table, path: &Path) -> HostsFile {
             let Some(h) = h.as_table() else { continue };
             out.hosts.push(HostEntry {
                 url: url.clone(),
-                capabilities: h.get("capabilities").map(|_| toml_file::strings(h, "capabilities")),
+                capabilities: h
+                    .get("capabilities")
+                    .map(|_| toml_file::strings(h, "capabilities")),
                 skip_verify: toml_file::boolean(h, "skip_verify"),
                 ca: toml_file::strings(h, "ca"),
                 override_path: toml_file::boolean(h, "override_path"),
@@ -272,7 +275,10 @@ mod tests {
             "version = 3\n[plugins.'io.containerd.cri.v1.images'.registry]\nconfig_path = '/a:/b'\n",
         )
         .unwrap();
-        assert_eq!(c.certs_dirs(), vec![PathBuf::from("/a"), PathBuf::from("/b")]);
+        assert_eq!(
+            c.certs_dirs(),
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
         let d = parse("disabled_plugins = [\"cri\"]\n").unwrap();
         assert!(d.cri_disabled && d.plugin.is_none());
     }
@@ -302,10 +308,16 @@ mod tests {
     #[test]
     fn url_problems() {
         assert_eq!(host_url_problem("https://m.example", false), None);
-        assert!(host_url_problem("m.example", false).unwrap().contains("scheme"));
-        assert!(host_url_problem("https://m.example/dockerhub", false)
-            .unwrap()
-            .contains("/dockerhub/v2"));
+        assert!(
+            host_url_problem("m.example", false)
+                .unwrap()
+                .contains("scheme")
+        );
+        assert!(
+            host_url_problem("https://m.example/dockerhub", false)
+                .unwrap()
+                .contains("/dockerhub/v2")
+        );
         assert_eq!(host_url_problem("https://m.example/x", true), None);
         assert_eq!(legacy_endpoint_problem("https://m.example/v2"), None);
         assert!(legacy_endpoint_problem("m.example").is_some());

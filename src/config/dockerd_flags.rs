@@ -182,10 +182,7 @@ pub fn parse_args(words: &[String], source: &Source) -> Vec<Flag> {
             let mut chars = short.chars();
             let Some(c) = chars.next() else { continue };
             let rest = chars.as_str().trim_start_matches('=');
-            (
-                c.to_string(),
-                (!rest.is_empty()).then(|| rest.to_string()),
-            )
+            (c.to_string(), (!rest.is_empty()).then(|| rest.to_string()))
         } else {
             continue;
         };
@@ -336,7 +333,9 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
             (&paths.default_file, DEFAULT_VARS),
             (&paths.sysconfig_file, SYSCONFIG_VARS),
         ] {
-            let Some(text) = read_text(file) else { continue };
+            let Some(text) = read_text(file) else {
+                continue;
+            };
             out.sources.push(file.display().to_string());
             for (k, v, line) in parse_env_file(&text) {
                 if vars.contains(&k.as_str()) {
@@ -361,13 +360,11 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
         .map(|p| ((*p).clone(), false))
         .chain(dropins.iter().map(|p| (p.clone(), true)));
     for (file, dropin) in units {
-        let Some(text) = read_text(&file) else { continue };
+        let Some(text) = read_text(&file) else {
+            continue;
+        };
         out.sources.push(file.display().to_string());
         let unit = systemd::parse_unit(&text);
-        let has_service = unit
-            .directives
-            .iter()
-            .any(|d| d.section.as_deref() == Some("Service"));
         for d in &unit.directives {
             let at = format!("{}:{}", file.display(), d.line);
             if matches!(d.key.as_str(), "ExecStart" | "EnvironmentFile")
@@ -380,7 +377,6 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
                         .filter(|x| x.section.is_none())
                         .map(|x| format!("{}={}\n", x.key, x.value))
                         .collect();
-                    let _ = has_service;
                     out.problems.push(Problem {
                         kind: ProblemKind::Ignored,
                         at,
@@ -400,7 +396,10 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
             match d.key.as_str() {
                 "ExecStart" => {
                     if systemd::has_typographic_quotes(&d.value) {
-                        let fixed = d.value.replace(['“', '”', '„'], "\"").replace(['‘', '’'], "'");
+                        let fixed = d
+                            .value
+                            .replace(['“', '”', '„'], "\"")
+                            .replace(['‘', '’'], "'");
                         out.problems.push(Problem {
                             kind: ProblemKind::Ignored,
                             at: at.clone(),
@@ -431,7 +430,9 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
                     for declared in split_words(&d.value) {
                         let declared = declared.trim_start_matches('-');
                         let path = env_files_by_name(declared);
-                        let Some(text) = read_text(&path) else { continue };
+                        let Some(text) = read_text(&path) else {
+                            continue;
+                        };
                         env_files_read.push(path.clone());
                         for (k, v, line) in parse_env_file(&text) {
                             env.retain(|(n, _)| *n != k);
@@ -543,7 +544,9 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
         (&paths.default_file, DEFAULT_VARS),
         (&paths.sysconfig_file, SYSCONFIG_VARS),
     ] {
-        let Some(text) = read_text(file) else { continue };
+        let Some(text) = read_text(file) else {
+            continue;
+        };
         let read_by_unit = env_files_read.contains(file);
         for (k, v, line) in parse_env_file(&text) {
             if !vars.contains(&k.as_str()) || !v.trim_start().starts_with('-') {
@@ -553,7 +556,10 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
                 continue;
             }
             let why = if read_by_unit {
-                format!("docker.service reads {} but its ExecStart= never uses ${k}", file.display())
+                format!(
+                    "docker.service reads {} but its ExecStart= never uses ${k}",
+                    file.display()
+                )
             } else {
                 format!(
                     "docker.service has no EnvironmentFile= for {}, so ${k} never reaches dockerd",
@@ -564,7 +570,9 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
             let base = effective
                 .last()
                 .map(|(d, _, _)| d.value.clone())
-                .unwrap_or_else(|| "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock".into());
+                .unwrap_or_else(|| {
+                    "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock".into()
+                });
             out.problems.push(Problem {
                 kind: ProblemKind::EnvFileUnused,
                 at: format!("{}:{line}", file.display()),
@@ -629,11 +637,15 @@ mod tests {
     #[test]
     fn flags_in_every_spelling() {
         let f = parse_args(
-            &w("-H fd:// --registry-mirror=https://a --registry-mirror https://b --insecure-registry r:5000 -D -g /data --live-restore --data-root=/d2 -Htcp://0.0.0.0:2375"),
+            &w(
+                "-H fd:// --registry-mirror=https://a --registry-mirror https://b --insecure-registry r:5000 -D -g /data --live-restore --data-root=/d2 -Htcp://0.0.0.0:2375",
+            ),
             &src(),
         );
-        let keys: Vec<(&str, Option<&str>)> =
-            f.iter().map(|f| (f.key.as_str(), f.value.as_deref())).collect();
+        let keys: Vec<(&str, Option<&str>)> = f
+            .iter()
+            .map(|f| (f.key.as_str(), f.value.as_deref()))
+            .collect();
         assert_eq!(
             keys,
             vec![
@@ -652,20 +664,31 @@ mod tests {
 
     #[test]
     fn words_and_env_files() {
-        assert_eq!(w(r#"a "b c" 'd e' "f\"g""#), vec!["a", "b c", "d e", "f\"g"]);
-        let env = parse_env_file("# c\nDOCKER_OPTS=\"--dns 8.8.8.8 --registry-mirror=https://m\"\nexport X='y'\nbad line\n");
+        assert_eq!(
+            w(r#"a "b c" 'd e' "f\"g""#),
+            vec!["a", "b c", "d e", "f\"g"]
+        );
+        let env = parse_env_file(
+            "# c\nDOCKER_OPTS=\"--dns 8.8.8.8 --registry-mirror=https://m\"\nexport X='y'\nbad line\n",
+        );
         assert_eq!(env[0].0, "DOCKER_OPTS");
         assert_eq!(env[0].2, 2);
         assert_eq!(env[1], ("X".into(), "y".into(), 3));
         assert_eq!(
-            without_words("--dns 8.8.8.8 --registry-mirror=https://m", &["--registry-mirror=https://m".into()]),
+            without_words(
+                "--dns 8.8.8.8 --registry-mirror=https://m",
+                &["--registry-mirror=https://m".into()]
+            ),
             "--dns 8.8.8.8"
         );
     }
 
     fn paths(dir: &Path) -> Paths {
         Paths {
-            units: vec![dir.join("etc/docker.service"), dir.join("lib/docker.service")],
+            units: vec![
+                dir.join("etc/docker.service"),
+                dir.join("lib/docker.service"),
+            ],
             dropin_dir: dir.join("docker.service.d"),
             default_file: dir.join("default/docker"),
             sysconfig_file: dir.join("sysconfig/docker"),
@@ -702,7 +725,11 @@ mod tests {
         .unwrap();
         let c = read(&p);
         assert_eq!(c.problems[0].kind, ProblemKind::ExecStartTwice);
-        assert!(c.problems[0].fix_snippet.contains("ExecStart=\nExecStart=/usr/bin/dockerd"));
+        assert!(
+            c.problems[0]
+                .fix_snippet
+                .contains("ExecStart=\nExecStart=/usr/bin/dockerd")
+        );
         assert_eq!(c.mirrors(), vec!["https://m"]);
 
         // Without a [Service] header the override is ignored.
@@ -713,7 +740,11 @@ mod tests {
         .unwrap();
         let c = read(&p);
         assert_eq!(c.problems[0].kind, ProblemKind::Ignored);
-        assert!(c.problems[0].fix_snippet.starts_with("[Service]\nExecStart=\n"));
+        assert!(
+            c.problems[0]
+                .fix_snippet
+                .starts_with("[Service]\nExecStart=\n")
+        );
         assert!(c.mirrors().is_empty());
     }
 
@@ -728,11 +759,19 @@ mod tests {
             "[Service]\nExecStart=/usr/bin/dockerd -H fd://\n",
         )
         .unwrap();
-        std::fs::write(d.path().join("default/docker"), "DOCKER_OPTS=\"--registry-mirror=https://m\"\n").unwrap();
+        std::fs::write(
+            d.path().join("default/docker"),
+            "DOCKER_OPTS=\"--registry-mirror=https://m\"\n",
+        )
+        .unwrap();
         let c = read(&p);
         assert!(c.mirrors().is_empty());
         assert_eq!(c.problems[0].kind, ProblemKind::EnvFileUnused);
-        assert!(c.problems[0].fix_snippet.contains("EnvironmentFile=-/etc/default/docker"));
+        assert!(
+            c.problems[0]
+                .fix_snippet
+                .contains("EnvironmentFile=-/etc/default/docker")
+        );
     }
 
     #[test]

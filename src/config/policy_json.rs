@@ -93,10 +93,13 @@ pub fn applied(policy: &Map<String, Value>, reference: &str) -> Option<Applied> 
             }
         }
     }
-    policy.get("default").and_then(types).map(|requirements| Applied {
-        scope: "default".into(),
-        requirements,
-    })
+    policy
+        .get("default")
+        .and_then(types)
+        .map(|requirements| Applied {
+            scope: "default".into(),
+            requirements,
+        })
 }
 
 #[cfg(test)]

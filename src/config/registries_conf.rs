@@ -221,7 +221,10 @@ insecure = true
 
     #[test]
     fn prefixes_match_on_boundaries() {
-        assert_eq!(prefix_match_len("docker.io/library/x", "docker.io"), Some(9));
+        assert_eq!(
+            prefix_match_len("docker.io/library/x", "docker.io"),
+            Some(9)
+        );
         assert_eq!(prefix_match_len("docker.iox/a", "docker.io"), None);
         assert_eq!(prefix_match_len("r:5000", "r"), Some(1));
         assert!(prefix_match_len("a.corp.example/x", "*.corp.example").is_some());

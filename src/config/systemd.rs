@@ -203,7 +203,10 @@ mod tests {
         let exec: Vec<_> = u.service("ExecStart").collect();
         assert_eq!(exec.len(), 2);
         assert_eq!(exec[0].value, "");
-        assert!(exec[1].value.contains("--registry-mirror=https://m") && exec[1].value.ends_with("fd://"));
+        assert!(
+            exec[1].value.contains("--registry-mirror=https://m")
+                && exec[1].value.ends_with("fd://")
+        );
         assert_eq!(exec[1].line, 4);
     }
 }

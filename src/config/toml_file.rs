@@ -45,14 +45,14 @@ pub fn read_table(path: &Path) -> Result<Option<toml::Table>, TomlFileError> {
     }
     let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|e| unreadable(format!("not UTF-8: {e}")))?;
-    parse_table(&text).map(Some).map_err(|(line, column, message)| {
-        TomlFileError::Syntax {
+    parse_table(&text)
+        .map(Some)
+        .map_err(|(line, column, message)| TomlFileError::Syntax {
             path: p.clone(),
             line,
             column,
             message,
-        }
-    })
+        })
 }
 
 /// Parse TOML text; an error is (line, column, message), both 1-based.

@@ -83,7 +83,10 @@ fn probe(ctx: &Ctx) -> ProbeResult {
         ));
     }
     let registry = registry_dir_name(ctx);
-    let plugin = cfg.plugin.clone().unwrap_or_else(|| "io.containerd.grpc.v1.cri".into());
+    let plugin = cfg
+        .plugin
+        .clone()
+        .unwrap_or_else(|| "io.containerd.grpc.v1.cri".into());
 
     // containerd's ValidatePluginConfig: `mirrors` (and `configs.*.tls`) next to `config_path`
     // is an error, and the CRI plugin is not loaded at all.
@@ -107,8 +110,12 @@ fn probe(ctx: &Ctx) -> ProbeResult {
             } else {
                 (
                     format!(
-                        "registry.mirrors for {}",
-                        cfg.mirrors.iter().map(|m| m.host.as_str()).collect::<Vec<_>>().join(", ")
+                        "registry.mirrors.{}",
+                        cfg.mirrors
+                            .iter()
+                            .map(|m| format!("\"{}\"", m.host))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     "`mirrors` cannot be set when `config_path` is provided",
                 )
@@ -121,7 +128,8 @@ fn probe(ctx: &Ctx) -> ProbeResult {
                 None => {
                     let host = tls_hosts.first().copied().unwrap_or_default();
                     let c = cfg.configs.iter().find(|c| c.host == host);
-                    let mut s = format!("server = \"https://{host}\"\n\n[host.\"https://{host}\"]\n");
+                    let mut s =
+                        format!("server = \"https://{host}\"\n\n[host.\"https://{host}\"]\n");
                     if c.is_some_and(|c| c.insecure_skip_verify) {
                         s.push_str("  skip_verify = true\n");
                     }
@@ -166,7 +174,11 @@ fn probe(ctx: &Ctx) -> ProbeResult {
         }
     }
     let target_hosts = [registry.as_str(), ctx.target.registry.dial_host()];
-    for c in cfg.configs.iter().filter(|c| target_hosts.contains(&c.host.as_str())) {
+    for c in cfg
+        .configs
+        .iter()
+        .filter(|c| target_hosts.contains(&c.host.as_str()))
+    {
         let at = format!("[plugins.\"{plugin}\".registry.configs.\"{}\".tls]", c.host);
         if c.insecure_skip_verify {
             observations.push(
@@ -241,7 +253,11 @@ fn hosts_toml_for_mirror(host: &str, endpoints: &[String]) -> String {
 }
 
 /// The target's hosts.toml, and whether a plain-HTTP registry is set up for containerd.
-fn hosts_only(ctx: &Ctx, certs_dirs: &[PathBuf], mut observations: Vec<Observation>) -> ProbeResult {
+fn hosts_only(
+    ctx: &Ctx,
+    certs_dirs: &[PathBuf],
+    mut observations: Vec<Observation>,
+) -> ProbeResult {
     let registry = registry_dir_name(ctx);
     let mut summary = String::new();
     let hosts_path = containerd::hosts_file_for(certs_dirs, &registry);
@@ -261,7 +277,11 @@ fn hosts_only(ctx: &Ctx, certs_dirs: &[PathBuf], mut observations: Vec<Observati
             .iter()
             .map(|e| (format!("[host.\"{}\"]", e.url), e.skip_verify, &e.ca))
             .collect();
-        entries.push(("top level (server)".into(), h.server_skip_verify, &h.server_ca));
+        entries.push((
+            "top level (server)".into(),
+            h.server_skip_verify,
+            &h.server_ca,
+        ));
         for (at, skip, cas) in entries {
             if skip {
                 observations.push(
@@ -278,7 +298,12 @@ fn hosts_only(ctx: &Ctx, certs_dirs: &[PathBuf], mut observations: Vec<Observati
                     base.join(ca)
                 };
                 if !p.is_file() {
-                    observations.push(ca_missing(ctx, &shown, &format!("{at} ca"), &p.display().to_string()));
+                    observations.push(ca_missing(
+                        ctx,
+                        &shown,
+                        &format!("{at} ca"),
+                        &p.display().to_string(),
+                    ));
                 }
             }
         }
@@ -310,7 +335,9 @@ fn hosts_only(ctx: &Ctx, certs_dirs: &[PathBuf], mut observations: Vec<Observati
     let docker_insecure = ctx.explicitly_insecure();
     if plain_http || docker_insecure {
         let says_http = hosts.as_ref().is_some_and(|h| {
-            h.server.as_deref().is_some_and(|s| s.starts_with("http://"))
+            h.server
+                .as_deref()
+                .is_some_and(|s| s.starts_with("http://"))
                 || h.hosts.iter().any(|e| e.url.starts_with("http://"))
         });
         if !says_http && (!certs_dirs.is_empty()) {
@@ -319,7 +346,9 @@ fn hosts_only(ctx: &Ctx, certs_dirs: &[PathBuf], mut observations: Vec<Observati
             let why = if plain_http {
                 format!("the target was given as http://{registry}")
             } else {
-                format!("Docker treats {registry} as insecure (insecure-registries); containerd has no such list")
+                format!(
+                    "Docker treats {registry} as insecure (insecure-registries); containerd has no such list"
+                )
             };
             observations.push(
                 ctx.obs("containerd.plain_http_no_hosts")
@@ -343,7 +372,10 @@ fn hosts_only(ctx: &Ctx, certs_dirs: &[PathBuf], mut observations: Vec<Observati
         }
     }
     if summary.is_empty() {
-        summary = format!("no hosts.toml for {registry}: containerd dials https://{registry} directly");
+        summary = format!(
+            "no hosts.toml for {registry}: containerd dials https://{} directly",
+            ctx.target.registry.dial_host()
+        );
     }
     let status = if observations.is_empty() {
         Status::Pass

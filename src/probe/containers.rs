@@ -149,12 +149,12 @@ fn probe(ctx: &Ctx) -> ProbeResult {
                 .severity(Severity::Info),
         );
     }
-    let needs_http =
-        ctx.target.scheme_hint == Some(Scheme::Http) || ctx.explicitly_insecure();
+    let needs_http = ctx.target.scheme_hint == Some(Scheme::Http) || ctx.explicitly_insecure();
     if needs_http && !insecure && !conf.files.is_empty() {
-        let file = rt
-            .registries_conf_d
-            .join(format!("50-insecure-{}.conf", registry.replace([':', '[', ']'], "_")));
+        let file = rt.registries_conf_d.join(format!(
+            "50-insecure-{}.conf",
+            registry.replace([':', '[', ']'], "_")
+        ));
         observations.push(
             ctx.obs("containers.not_insecure")
                 .evidence("registry", registry.clone())
@@ -168,7 +168,9 @@ fn probe(ctx: &Ctx) -> ProbeResult {
                 )
                 .evidence(
                     "registries.conf",
-                    format!("no insecure = true for {registry} (podman then requires verified TLS)"),
+                    format!(
+                        "no insecure = true for {registry} (podman then requires verified TLS)"
+                    ),
                 )
                 .var("edit_file", file.display().to_string())
                 .var(

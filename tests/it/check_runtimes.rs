@@ -115,12 +115,26 @@ fn summary_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a str {
 #[test]
 fn healthy_runtime_tree_raises_nothing_and_writes_nothing() {
     let before = hash_tree(&root("runtimes-good"));
-    for target in ["nginx", "registry.example.com/team/app:1", "quay.io/prometheus/node-exporter"] {
+    for target in [
+        "nginx",
+        "registry.example.com/team/app:1",
+        "quay.io/prometheus/node-exporter",
+    ] {
         let (code, report) = check_at(&root("runtimes-good"), target, OFFLINE);
-        assert_eq!(report["findings"].as_array().map(Vec::len), Some(0), "{target}: {report:#}");
+        assert_eq!(
+            report["findings"].as_array().map(Vec::len),
+            Some(0),
+            "{target}: {report:#}"
+        );
         assert_eq!(code, 0);
-        assert!(summary_of(&report, "containerd").contains("hosts.toml"), "{report:#}");
-        assert!(summary_of(&report, "dockerd-flags").contains("docker.service"), "{report:#}");
+        assert!(
+            summary_of(&report, "containerd").contains("hosts.toml"),
+            "{report:#}"
+        );
+        assert!(
+            summary_of(&report, "dockerd-flags").contains("docker.service"),
+            "{report:#}"
+        );
     }
     assert_eq!(before, hash_tree(&root("runtimes-good")));
 }
@@ -147,7 +161,10 @@ fn malformed_containerd_config_is_located_by_line() {
     assert_eq!(top(&report)["code"], "RD-RT-001");
     let evidence = top(&report)["evidence"].to_string();
     assert!(evidence.contains("line 6"), "{evidence}");
-    assert!(top(&report)["fixes"].to_string().contains("line 6"), "{report:#}");
+    assert!(
+        top(&report)["fixes"].to_string().contains("line 6"),
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -158,13 +175,18 @@ fn legacy_mirrors_next_to_config_path_is_a_mirror_misconfig_with_the_hosts_toml(
     assert_eq!(f["code"], "RD-RT-005");
     assert_eq!(f["severity"], "error");
     assert!(
-        f["evidence"].to_string().contains("`mirrors` cannot be set when `config_path` is provided"),
+        f["evidence"]
+            .to_string()
+            .contains("`mirrors` cannot be set when `config_path` is provided"),
         "{report:#}"
     );
     let (file, snippet) = file_fix(f);
     assert_eq!(
         file,
-        d.path().join("etc/containerd/certs.d/docker.io/hosts.toml").to_str().unwrap()
+        d.path()
+            .join("etc/containerd/certs.d/docker.io/hosts.toml")
+            .to_str()
+            .unwrap()
     );
     assert_eq!(
         snippet,
@@ -190,17 +212,30 @@ fn hub_mirror_with_a_path_in_hosts_toml_is_named() {
     let (_d, report) = check("containerd-hub-mirror-path", "nginx");
     let f = top(&report);
     assert_eq!(f["category"], "mirror_misconfig", "{report:#}");
-    assert!(f["evidence"].to_string().contains("/dockerhub/v2"), "{report:#}");
+    assert!(
+        f["evidence"].to_string().contains("/dockerhub/v2"),
+        "{report:#}"
+    );
     let (_, snippet) = file_fix(f);
-    assert!(snippet.starts_with("[host.\"https://harbor.corp.example\"]"), "{snippet}");
+    assert!(
+        snippet.starts_with("[host.\"https://harbor.corp.example\"]"),
+        "{snippet}"
+    );
     // The same tree is fine for another registry: Docker Hub's hosts.toml does not apply.
     let (_d, other) = check("containerd-hub-mirror-path", "registry.example.com/a/b:1");
-    assert_eq!(other["findings"].as_array().map(Vec::len), Some(0), "{other:#}");
+    assert_eq!(
+        other["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{other:#}"
+    );
 }
 
 #[test]
 fn skip_verify_for_the_target_is_a_warning() {
-    let (_d, report) = check("containerd-skip-verify", "registry.example.com:5000/team/app:1");
+    let (_d, report) = check(
+        "containerd-skip-verify",
+        "registry.example.com:5000/team/app:1",
+    );
     let f = top(&report);
     assert_eq!(f["category"], "http_vs_https", "{report:#}");
     assert_eq!(f["code"], "RD-RT-007");
@@ -210,11 +245,18 @@ fn skip_verify_for_the_target_is_a_warning() {
 
 #[test]
 fn missing_ca_file_is_an_unknown_authority_error() {
-    let (_d, report) = check("containerd-ca-missing", "registry.example.com:5000/team/app:1");
+    let (_d, report) = check(
+        "containerd-ca-missing",
+        "registry.example.com:5000/team/app:1",
+    );
     let f = top(&report);
     assert_eq!(f["category"], "tls_unknown_authority", "{report:#}");
     assert_eq!(f["code"], "RD-RT-008");
-    assert!(f["evidence"].to_string().contains("corp-ca.crt: no such file"));
+    assert!(
+        f["evidence"]
+            .to_string()
+            .contains("corp-ca.crt: no such file")
+    );
     assert!(
         f["fixes"].to_string().contains(
             "sudo cp ca.crt /etc/containerd/certs.d/registry.example.com:5000/corp-ca.crt"
@@ -262,7 +304,10 @@ fn blocked_registry_is_an_error_with_the_drop_in_to_change() {
             .to_str()
             .unwrap()
     );
-    assert_eq!(snippet, "[[registry]]\nprefix = \"docker.io\"\nlocation = \"docker.io\"\nblocked = false");
+    assert_eq!(
+        snippet,
+        "[[registry]]\nprefix = \"docker.io\"\nlocation = \"docker.io\"\nblocked = false"
+    );
 }
 
 #[test]
@@ -271,7 +316,11 @@ fn mirror_location_with_a_scheme_is_rewritten_without_it() {
     let f = top(&report);
     assert_eq!(f["category"], "mirror_misconfig", "{report:#}");
     assert_eq!(f["code"], "RD-RT-010");
-    assert!(f["evidence"].to_string().contains("URI schemes are not supported"));
+    assert!(
+        f["evidence"]
+            .to_string()
+            .contains("URI schemes are not supported")
+    );
     let (_, snippet) = file_fix(f);
     assert_eq!(
         snippet,
@@ -284,35 +333,73 @@ fn malformed_registries_conf_is_located_by_line() {
     let (_d, report) = check("containers-broken-toml", "nginx");
     assert_eq!(top(&report)["category"], "client_setup", "{report:#}");
     assert_eq!(top(&report)["code"], "RD-RT-001");
-    assert!(top(&report)["evidence"].to_string().contains("registries.conf"));
-    assert!(top(&report)["evidence"].to_string().contains("line "), "{report:#}");
+    assert!(
+        top(&report)["evidence"]
+            .to_string()
+            .contains("registries.conf")
+    );
+    assert!(
+        top(&report)["evidence"].to_string().contains("line "),
+        "{report:#}"
+    );
 }
 
 #[test]
 fn policy_reject_is_a_content_trust_error() {
-    let (d, report) = check("containers-policy-reject", "registry.example.com/team/app:1");
+    let (d, report) = check(
+        "containers-policy-reject",
+        "registry.example.com/team/app:1",
+    );
     let f = top(&report);
     assert_eq!(f["category"], "content_trust", "{report:#}");
     assert_eq!(f["code"], "RD-RT-012");
-    assert!(f["evidence"].to_string().contains("\\\"default\\\""), "{report:#}");
+    assert!(
+        f["evidence"].to_string().contains("\\\"default\\\""),
+        "{report:#}"
+    );
     let (file, snippet) = file_fix(f);
-    assert_eq!(file, d.path().join("etc/containers/policy.json").to_str().unwrap());
-    assert!(snippet.contains("\"registry.example.com\": [{ \"type\": \"insecureAcceptAnything\" }]"));
+    assert_eq!(
+        file,
+        d.path()
+            .join("etc/containers/policy.json")
+            .to_str()
+            .unwrap()
+    );
+    assert!(
+        snippet.contains("\"registry.example.com\": [{ \"type\": \"insecureAcceptAnything\" }]")
+    );
     // quay.io is allowed by its own scope.
-    let (_d, ok) = check("containers-policy-reject", "quay.io/prometheus/node-exporter:v1");
+    let (_d, ok) = check(
+        "containers-policy-reject",
+        "quay.io/prometheus/node-exporter:v1",
+    );
     assert_eq!(ok["findings"].as_array().map(Vec::len), Some(0), "{ok:#}");
 }
 
 #[test]
 fn signed_by_scope_is_a_content_trust_warning() {
-    let (_d, report) = check("containers-policy-signed", "registry.example.com/team/app:1");
+    let (_d, report) = check(
+        "containers-policy-signed",
+        "registry.example.com/team/app:1",
+    );
     let f = top(&report);
     assert_eq!(f["category"], "content_trust", "{report:#}");
     assert_eq!(f["code"], "RD-RT-013");
     assert_eq!(f["severity"], "warning");
-    assert!(f["evidence"].to_string().contains("registry.example.com/team"));
-    let (_d, other) = check("containers-policy-signed", "registry.example.com/other/app:1");
-    assert_eq!(other["findings"].as_array().map(Vec::len), Some(0), "{other:#}");
+    assert!(
+        f["evidence"]
+            .to_string()
+            .contains("registry.example.com/team")
+    );
+    let (_d, other) = check(
+        "containers-policy-signed",
+        "registry.example.com/other/app:1",
+    );
+    assert_eq!(
+        other["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{other:#}"
+    );
 }
 
 #[test]
@@ -328,7 +415,10 @@ fn plain_http_registry_needs_insecure_for_podman() {
             .to_str()
             .unwrap()
     );
-    assert_eq!(snippet, "[[registry]]\nlocation = \"registry.example.com:5000\"\ninsecure = true");
+    assert_eq!(
+        snippet,
+        "[[registry]]\nlocation = \"registry.example.com:5000\"\ninsecure = true"
+    );
 }
 
 // ---- dockerd flags
@@ -365,9 +455,15 @@ fn sysconfig_insecure_registry_conflicts_with_daemon_json() {
     let f = top(&report);
     assert_eq!(f["category"], "client_setup", "{report:#}");
     assert_eq!(f["code"], "RD-RT-002");
-    assert!(f["evidence"].to_string().contains("etc/sysconfig/docker:3"), "{report:#}");
+    assert!(
+        f["evidence"].to_string().contains("etc/sysconfig/docker:3"),
+        "{report:#}"
+    );
     let (file, snippet) = file_fix(f);
-    assert_eq!(file, d.path().join("etc/sysconfig/docker").to_str().unwrap());
+    assert_eq!(
+        file,
+        d.path().join("etc/sysconfig/docker").to_str().unwrap()
+    );
     assert_eq!(snippet, "INSECURE_REGISTRY=\"\"");
 }
 
@@ -385,9 +481,15 @@ fn drop_in_without_service_header_is_ignored_by_systemd() {
             .to_str()
             .unwrap()
     );
-    assert!(snippet.starts_with("[Service]\nExecStart=\nExecStart=/usr/bin/dockerd"), "{snippet}");
+    assert!(
+        snippet.starts_with("[Service]\nExecStart=\nExecStart=/usr/bin/dockerd"),
+        "{snippet}"
+    );
     // The mirror in the ignored drop-in is not one the daemon uses.
-    assert!(summary_of(&report, "dockerd-flags").contains("0 mirror(s)"), "{report:#}");
+    assert!(
+        summary_of(&report, "dockerd-flags").contains("0 mirror(s)"),
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -409,7 +511,10 @@ fn docker_opts_that_the_unit_never_reads_are_reported() {
     let f = top(&report);
     assert_eq!(f["category"], "client_setup", "{report:#}");
     assert_eq!(f["code"], "RD-RT-003");
-    assert!(f["evidence"].to_string().contains("no EnvironmentFile="), "{report:#}");
+    assert!(
+        f["evidence"].to_string().contains("no EnvironmentFile="),
+        "{report:#}"
+    );
     let (_, snippet) = file_fix(f);
     assert!(snippet.contains("EnvironmentFile=-/etc/default/docker\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS"), "{snippet}");
 }
@@ -433,6 +538,14 @@ fn mirror_from_docker_opts_is_checked_live() {
     let f = top(&report);
     assert_eq!(f["category"], "mirror_misconfig", "{report:#}");
     assert_eq!(f["check"], "mirrors");
-    assert!(f["evidence"].to_string().contains(&format!("127.0.0.1:{port}")), "{report:#}");
-    assert!(summary_of(&report, "dockerd-flags").contains("1 mirror(s)"), "{report:#}");
+    assert!(
+        f["evidence"]
+            .to_string()
+            .contains(&format!("127.0.0.1:{port}")),
+        "{report:#}"
+    );
+    assert!(
+        summary_of(&report, "dockerd-flags").contains("1 mirror(s)"),
+        "{report:#}"
+    );
 }
