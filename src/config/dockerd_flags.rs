@@ -387,6 +387,17 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
                         fix_file: file.display().to_string(),
                         fix_snippet: format!("[Service]\n{body}").trim_end().to_string(),
                     });
+                } else if let Some(section) = &d.section {
+                    out.problems.push(Problem {
+                        kind: ProblemKind::Ignored,
+                        at,
+                        detail: format!(
+                            "{}= under [{section}]: systemd knows it only in [Service] and ignores it here",
+                            d.key
+                        ),
+                        fix_file: file.display().to_string(),
+                        fix_snippet: format!("[Service]\n{}={}", d.key, d.value),
+                    });
                 }
                 continue;
             }

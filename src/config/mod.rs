@@ -4,6 +4,7 @@ pub mod containerd;
 pub mod credentials;
 pub mod daemon_json;
 pub mod docker_config;
+pub mod docker_info;
 pub mod dockerd_flags;
 pub mod json_file;
 pub mod policy_json;

@@ -8,6 +8,7 @@ pub mod containers;
 pub mod content_trust;
 pub mod daemon_config;
 pub mod dns;
+pub mod docker_info;
 pub mod dockerd_flags;
 pub mod engine;
 pub mod host;
@@ -50,6 +51,7 @@ pub const PROBES: &[ProbeDef] = &[
     dockerd_flags::PROBE,
     containerd::PROBE,
     containers::PROBE,
+    docker_info::PROBE,
     auths::PROBE,
     content_trust::PROBE,
     reference::PROBE,
@@ -103,6 +105,9 @@ pub const EMITTED_KEYS: &[&str] = &[
     "daemon-config.malformed",
     "daemon-config.mirror_invalid",
     "daemon-config.unknown_key",
+    "docker-info.insecure_differ",
+    "docker-info.mirrors_differ",
+    "docker-info.proxy_differ",
     "dockerd-flags.conflict",
     "dockerd-flags.env_file_unused",
     "dockerd-flags.exec_start_twice",
@@ -374,7 +379,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|mirrors|content-trust|daemon-config|dockerd-flags|containerd|containers)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|mirrors|content-trust|daemon-config|dockerd-flags|containerd|containers|docker-info)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

@@ -549,3 +549,107 @@ fn mirror_from_docker_opts_is_checked_live() {
         "{report:#}"
     );
 }
+
+// ---- docker info
+
+/// A fake `docker` on PATH that prints `json` (or runs `body`), as the real CLI would.
+fn fake_docker(body: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().unwrap();
+    let path = bin.path().join("docker");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+fn with_docker_info(bin: &Path, target: &str) -> (serde_json::Value, std::time::Duration) {
+    let run = Regdoctor::new()
+        .args(["check", target, "--json", "--only", "docker-info"])
+        .args(overrides(&root("runtimes-good")))
+        .env("PATH", bin.to_str().unwrap())
+        .run();
+    assert!(run.code == 0 || run.code == 1, "{run:?}");
+    (run.json(), run.elapsed)
+}
+
+fn info_fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/docker-info")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn daemon_not_restarted_after_the_mirror_change_is_reported() {
+    let bin = fake_docker(&format!("exec /bin/cat '{}'", info_fixture("stale.json")));
+    let (report, _) = with_docker_info(bin.path(), "nginx");
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"RD-RT-014") && codes.contains(&"RD-RT-016"),
+        "{report:#}"
+    );
+    let mirror = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "RD-RT-014")
+        .unwrap();
+    assert_eq!(mirror["category"], "mirror_misconfig");
+    assert!(
+        mirror["evidence"]
+            .to_string()
+            .contains("https://abc123.mirror.aliyuncs.com")
+    );
+    assert!(
+        mirror["fixes"]
+            .to_string()
+            .contains("sudo systemctl restart docker")
+    );
+}
+
+#[test]
+fn daemon_matching_the_files_raises_nothing() {
+    let bin = fake_docker(&format!("exec /bin/cat '{}'", info_fixture("current.json")));
+    let (report, _) = with_docker_info(bin.path(), "nginx");
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{report:#}"
+    );
+    assert!(
+        summary_of(&report, "docker-info").contains("1 mirror(s)"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn no_docker_cli_is_only_noted() {
+    let empty = tempfile::tempdir().unwrap();
+    let (report, _) = with_docker_info(empty.path(), "nginx");
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
+    assert!(
+        summary_of(&report, "docker-info").contains("no docker CLI"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn docker_cli_that_hangs_is_cut_after_three_seconds() {
+    let bin = fake_docker("exec /bin/sleep 20");
+    let (report, elapsed) = with_docker_info(bin.path(), "nginx");
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "docker-info")
+        .unwrap();
+    assert_eq!(check["status"], "skipped", "{report:#}");
+    assert!(elapsed < std::time::Duration::from_secs(8), "{elapsed:?}");
+}
