@@ -367,18 +367,27 @@ fn hosts_only(
                         format!(
                             "server = \"http://{registry}\"\n\n[host.\"http://{registry}\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]"
                         ),
-                    ),
+                    )
+                    .severity(super::containers::http_severity(ctx)),
             );
         }
     }
     if summary.is_empty() {
-        summary = format!(
-            "no hosts.toml for {registry}: containerd dials https://{} directly",
-            ctx.target.registry.dial_host()
-        );
+        let dialled = if ctx.target.registry.docker_hub {
+            ctx.target.registry.dial_host().to_string()
+        } else {
+            registry.clone()
+        };
+        summary =
+            format!("no hosts.toml for {registry}: containerd dials https://{dialled} directly");
     }
     let status = if observations.is_empty() {
         Status::Pass
+    } else if observations
+        .iter()
+        .all(|o| o.severity == Some(Severity::Info))
+    {
+        Status::Warn
     } else {
         Status::Fail
     };

@@ -176,7 +176,8 @@ fn probe(ctx: &Ctx) -> ProbeResult {
                 .var(
                     "edit_snippet",
                     format!("[[registry]]\nlocation = \"{registry}\"\ninsecure = true"),
-                ),
+                )
+                .severity(http_severity(ctx)),
         );
     }
 
@@ -275,4 +276,15 @@ fn strip_scheme(s: &str) -> &str {
     s.trim_start_matches("https://")
         .trim_start_matches("http://")
         .trim_end_matches('/')
+}
+
+/// A registry the user named with `http://` is known to speak plain HTTP; one only listed in
+/// Docker's insecure-registries may be HTTPS with a private CA, so offline that is a note
+/// (the tls check tells which when the network is asked).
+pub fn http_severity(ctx: &Ctx) -> Severity {
+    if ctx.target.scheme_hint == Some(Scheme::Http) {
+        Severity::Warning
+    } else {
+        Severity::Info
+    }
 }

@@ -377,7 +377,7 @@ fn policy_reject_is_a_content_trust_error() {
 }
 
 #[test]
-fn signed_by_scope_is_a_content_trust_warning() {
+fn signed_by_scope_is_a_content_trust_note() {
     let (_d, report) = check(
         "containers-policy-signed",
         "registry.example.com/team/app:1",
@@ -385,7 +385,7 @@ fn signed_by_scope_is_a_content_trust_warning() {
     let f = top(&report);
     assert_eq!(f["category"], "content_trust", "{report:#}");
     assert_eq!(f["code"], "RD-RT-013");
-    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["severity"], "info");
     assert!(
         f["evidence"]
             .to_string()
@@ -652,4 +652,26 @@ fn docker_cli_that_hangs_is_cut_after_three_seconds() {
         .unwrap();
     assert_eq!(check["status"], "skipped", "{report:#}");
     assert!(elapsed < std::time::Duration::from_secs(8), "{elapsed:?}");
+}
+
+/// Listed only in Docker's insecure-registries, the registry may be HTTPS with a private CA:
+/// offline that is a note for containerd and podman, not a warning, and the exit code stays 0.
+#[test]
+fn docker_insecure_registry_is_only_a_note_for_the_runtimes() {
+    for tree in ["containerd-plain-http", "containers-plain-http"] {
+        let copy = tempfile::tempdir().unwrap();
+        copy_tree(&root(tree), copy.path());
+        std::fs::create_dir_all(copy.path().join("etc/docker")).unwrap();
+        std::fs::write(
+            copy.path().join("etc/docker/daemon.json"),
+            r#"{"insecure-registries": ["registry.example.com:5000"]}"#,
+        )
+        .unwrap();
+        let (code, report) = check_at(copy.path(), "registry.example.com:5000", OFFLINE);
+        let f = top(&report);
+        assert_eq!(f["code"], "RD-RT-009", "{tree}: {report:#}");
+        assert_eq!(f["severity"], "info", "{tree}: {report:#}");
+        assert!(f["evidence"].to_string().contains("insecure-registries"));
+        assert_eq!(code, 0, "{tree}: {report:#}");
+    }
 }
