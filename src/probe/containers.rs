@@ -181,6 +181,10 @@ fn probe(ctx: &Ctx) -> ProbeResult {
         );
     }
 
+    if let Some(o) = short_name(ctx, &conf) {
+        observations.push(o);
+    }
+
     match &policy {
         Ok(Some(p)) => {
             let with_tag = match ctx.target.tag_or_latest() {
@@ -287,4 +291,85 @@ pub fn http_severity(ctx: &Ctx) -> Severity {
     } else {
         Severity::Info
     }
+}
+
+/// A Docker Hub short name (`nginx`, `library/nginx:1.25`) as typed: podman does not assume
+/// Docker Hub, it resolves the name through `[aliases]`, then `unqualified-search-registries`.
+/// Always a note: `docker pull` is not affected, and many Docker hosts carry podman's files.
+fn short_name(ctx: &Ctx, conf: &registries_conf::RegistriesConf) -> Option<Observation> {
+    let img = ctx.target.image.as_ref()?;
+    let typed = ctx.target.input.trim();
+    // The first component names a registry only when a `/` follows it (Docker's rule).
+    let first = typed.split_once('/').map(|(f, _)| f).unwrap_or_default();
+    if !ctx.target.registry.docker_hub
+        || first.contains(['.', ':'])
+        || first == "localhost"
+        || conf.files.is_empty()
+    {
+        return None;
+    }
+    let name = typed
+        .split(['@'])
+        .next()
+        .unwrap_or(typed)
+        .rsplit_once(':')
+        .filter(|(_, tag)| !tag.contains('/'))
+        .map_or(typed.split('@').next().unwrap_or(typed), |(n, _)| n);
+    let docker_pulls = format!("docker.io/{}", img.repository);
+    let full = ctx.target.reference();
+    let base = ctx
+        .obs("containers.short_name")
+        .evidence("short name", name.to_string())
+        .evidence("docker pulls", docker_pulls.clone())
+        .var("full_reference", full)
+        .var("short_name", name.to_string());
+    let alias = conf.aliases.iter().find(|(n, _, _)| {
+        n == name
+            || n.strip_prefix("library/") == Some(name)
+            || name.strip_prefix("library/") == Some(n)
+    });
+    if let Some((_, to, file)) = alias {
+        if to.trim_end_matches('/') == docker_pulls {
+            return None;
+        }
+        return Some(
+            base.evidence(
+                "podman pulls",
+                format!("{to} (alias in {})", file.display()),
+            )
+            .severity(Severity::Info),
+        );
+    }
+    let search = conf.unqualified_search.clone().unwrap_or_default();
+    let search: Vec<String> = if search.is_empty() {
+        conf.v1_search.clone()
+    } else {
+        search
+    };
+    let enforcing = conf.short_name_mode.as_deref().unwrap_or("enforcing") == "enforcing";
+    let o = match search.as_slice() {
+        [] => base
+            .evidence(
+                "podman",
+                format!("short-name {name:?} did not resolve to an alias and no unqualified-search registries are defined"),
+            )
+            .severity(Severity::Info),
+        [only] if only == "docker.io" => return None,
+        [only] => base
+            .evidence("podman pulls", format!("{only}/{name}"))
+            .severity(Severity::Info),
+        many if enforcing => base
+            .evidence("unqualified-search-registries", many.join(", "))
+            .evidence(
+                "podman",
+                "short-name-mode is enforcing: podman asks which registry on a terminal and fails without one (CI, scripts)",
+            )
+            .severity(Severity::Info),
+        many if many.first().is_some_and(|r| r != "docker.io") => base
+            .evidence("unqualified-search-registries", many.join(", "))
+            .evidence("podman pulls", format!("{}/{name} first", many[0]))
+            .severity(Severity::Info),
+        _ => return None,
+    };
+    Some(o)
 }

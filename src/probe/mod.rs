@@ -101,6 +101,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "containers.not_insecure",
     "containers.policy_reject",
     "containers.policy_signed",
+    "containers.short_name",
     "content-trust.enabled",
     "daemon-config.malformed",
     "daemon-config.mirror_invalid",

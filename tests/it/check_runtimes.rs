@@ -675,3 +675,37 @@ fn docker_insecure_registry_is_only_a_note_for_the_runtimes() {
         assert_eq!(code, 0, "{tree}: {report:#}");
     }
 }
+
+#[test]
+fn short_name_that_podman_sends_elsewhere_is_named_with_the_full_reference() {
+    let (_d, report) = check("containers-short-name", "redis:7");
+    let f = top(&report);
+    assert_eq!(f["category"], "image_reference_invalid", "{report:#}");
+    assert_eq!(f["code"], "RD-RT-017");
+    assert_eq!(f["severity"], "info");
+    assert!(
+        f["evidence"].to_string().contains("quay.io/redis"),
+        "{report:#}"
+    );
+    let fixes = f["fixes"].to_string();
+    assert!(
+        fixes.contains("podman pull docker.io/library/redis:7"),
+        "{fixes}"
+    );
+    let (_, snippet) = file_fix(f);
+    assert_eq!(
+        snippet,
+        "[aliases]\n\"redis\" = \"docker.io/library/redis\""
+    );
+    // A full name is never resolved: nothing to say.
+    let (_d, full) = check("containers-short-name", "docker.io/library/redis:7");
+    assert_eq!(
+        full["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{full:#}"
+    );
+    // Several search registries in enforcing mode: a note (CI without a terminal fails).
+    let (_code, note) = check_at(&root("runtimes-good"), "redis:7", OFFLINE);
+    assert_eq!(top(&note)["code"], "RD-RT-017", "{note:#}");
+    assert_eq!(top(&note)["severity"], "info");
+}
