@@ -139,6 +139,30 @@ pub struct CheckArgs {
     /// Resolver configuration [default: /etc/resolv.conf]
     #[arg(long, value_name = "FILE")]
     pub resolv_conf: Option<PathBuf>,
+    /// containerd's configuration [default: /etc/containerd/config.toml]
+    #[arg(long, value_name = "FILE")]
+    pub containerd_config: Option<PathBuf>,
+    /// containerd's hosts.toml directory [default: config_path of config.toml, else /etc/containerd/certs.d]
+    #[arg(long, value_name = "DIR")]
+    pub containerd_certs_dir: Option<PathBuf>,
+    /// registries.conf of podman and CRI-O; drop-ins are read from registries.conf.d beside it
+    /// [default: /etc/containers/registries.conf]
+    #[arg(long, value_name = "FILE")]
+    pub registries_conf: Option<PathBuf>,
+    /// Signature policy of podman and CRI-O [default: /etc/containers/policy.json]
+    #[arg(long, value_name = "FILE")]
+    pub policy_json: Option<PathBuf>,
+    /// docker.service unit file (repeatable; the first that exists wins)
+    /// [default: /etc/systemd/system/docker.service, /lib/systemd/system/docker.service, /usr/lib/systemd/system/docker.service]
+    #[arg(long, value_name = "FILE")]
+    pub docker_unit: Vec<PathBuf>,
+    /// Ubuntu's environment file for dockerd (DOCKER_OPTS) [default: /etc/default/docker]
+    #[arg(long, value_name = "FILE")]
+    pub docker_defaults: Option<PathBuf>,
+    /// CentOS and EulerOS environment file for dockerd (OPTIONS, INSECURE_REGISTRY)
+    /// [default: /etc/sysconfig/docker]
+    #[arg(long, value_name = "FILE")]
+    pub docker_sysconfig: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -114,7 +114,7 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         env: ProxyEnv::from_lookup(|k| session.env.get(k)),
         source: "this shell's environment".into(),
     };
-    let data_roots = args
+    let data_roots: Vec<PathBuf> = args
         .data_root
         .iter()
         .cloned()
@@ -139,8 +139,43 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         .map(PathBuf::from)
         .collect(),
     };
-    let registry_mirrors = daemon.registry_mirrors.clone();
-    let insecure_registries = daemon.insecure_registries;
+    // dockerd merges its command-line flags with daemon.json (refusing to start when both set
+    // the same option, which the dockerd-flags check reports); the network checks see both.
+    let dockerd_cmdline = crate::config::dockerd_flags::read(&dockerd_paths(args, &systemd_dir));
+    let registry_mirrors: Vec<String> = dockerd_cmdline
+        .mirrors()
+        .into_iter()
+        .chain(daemon.registry_mirrors.iter().cloned())
+        .collect();
+    let insecure_registries: Vec<String> = dockerd_cmdline
+        .insecure_registries()
+        .into_iter()
+        .chain(daemon.insecure_registries.iter().cloned())
+        .collect();
+    let data_roots: Vec<PathBuf> = dockerd_cmdline
+        .data_root()
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(data_roots)
+        .collect();
+    let registries_conf = args
+        .registries_conf
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/etc/containers/registries.conf"));
+    let runtimes = crate::probe::RuntimePaths {
+        containerd_config: args
+            .containerd_config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/containerd/config.toml")),
+        containerd_certs_dir: args.containerd_certs_dir.clone(),
+        docker_dropin_dir: systemd_dir.clone(),
+        registries_conf_d: registries_conf.with_file_name("registries.conf.d"),
+        registries_conf,
+        policy_json: args
+            .policy_json
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/containers/policy.json")),
+    };
     let home = session.env.home();
     let profile_files = if !args.profile_file.is_empty() {
         args.profile_file.clone()
@@ -177,6 +212,8 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
             .platform
             .clone()
             .unwrap_or_else(crate::probe::manifest::local_platform),
+        runtimes,
+        dockerd_cmdline,
         registry_mirrors,
         data_roots,
         kubelet_markers,
@@ -221,6 +258,35 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         insecure_registries,
         daemon_config_path,
     })
+}
+
+fn dockerd_paths(
+    args: &CheckArgs,
+    systemd_dir: &std::path::Path,
+) -> crate::config::dockerd_flags::Paths {
+    crate::config::dockerd_flags::Paths {
+        units: if args.docker_unit.is_empty() {
+            [
+                "/etc/systemd/system/docker.service",
+                "/lib/systemd/system/docker.service",
+                "/usr/lib/systemd/system/docker.service",
+            ]
+            .iter()
+            .map(PathBuf::from)
+            .collect()
+        } else {
+            args.docker_unit.clone()
+        },
+        dropin_dir: systemd_dir.to_path_buf(),
+        default_file: args
+            .docker_defaults
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/default/docker")),
+        sysconfig_file: args
+            .docker_sysconfig
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/sysconfig/docker")),
+    }
 }
 
 fn default_profile_files(home: &std::path::Path) -> Vec<PathBuf> {

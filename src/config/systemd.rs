@@ -41,27 +41,20 @@ pub fn read_dir(dir: &Path) -> DropInEnv {
 }
 
 fn parse(text: &str, file: &Path, out: &mut DropInEnv) {
-    let mut section: Option<String> = None;
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+    let unit = parse_unit(text);
+    for d in &unit.directives {
+        if d.key != "Environment" {
             continue;
         }
-        if line.starts_with('[') {
-            section = Some(line.trim_matches(['[', ']']).to_string());
-            continue;
-        }
-        let Some(value) = line.strip_prefix("Environment=") else {
-            continue;
-        };
-        let at = format!("{}:{}", file.display(), n + 1);
-        if section.as_deref() != Some("Service") {
+        let at = format!("{}:{}", file.display(), d.line);
+        if d.section.as_deref() != Some("Service") {
             out.problems.push(format!(
                 "{at}: Environment= outside a [Service] section is ignored by systemd"
             ));
             continue;
         }
-        if value.contains(['“', '”', '„', '‘', '’']) {
+        let value = d.value.as_str();
+        if has_typographic_quotes(value) {
             out.problems.push(format!(
                 "{at}: typographic quotes (“ ”) are not quotes to systemd; use plain \" quotes"
             ));
@@ -81,6 +74,77 @@ fn parse(text: &str, file: &Path, out: &mut DropInEnv) {
             }
         }
     }
+}
+
+pub fn has_typographic_quotes(value: &str) -> bool {
+    value.contains(['“', '”', '„', '‘', '’'])
+}
+
+/// One `Key=value` line of a unit file, with the section it sits in (`None` before any
+/// header, where systemd ignores it) and its 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    pub section: Option<String>,
+    pub key: String,
+    pub value: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unit {
+    pub directives: Vec<Directive>,
+}
+
+impl Unit {
+    /// The values of `key` in `[Service]`, in order, with their lines.
+    pub fn service(&self, key: &str) -> impl Iterator<Item = &Directive> {
+        self.directives
+            .iter()
+            .filter(move |d| d.key == key && d.section.as_deref() == Some("Service"))
+    }
+}
+
+/// A unit file or drop-in as systemd reads it: comments (`#`, `;`), section headers, and
+/// `Key=value` lines continued with a trailing backslash.
+pub fn parse_unit(text: &str) -> Unit {
+    let mut out = Unit::default();
+    let mut section: Option<String> = None;
+    let mut lines = text.lines().enumerate();
+    while let Some((n, raw)) = lines.next() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line.starts_with('[') {
+            section = Some(line.trim_matches(['[', ']']).trim().to_string());
+            continue;
+        }
+        let mut full = line.to_string();
+        while full.ends_with('\\') {
+            full.pop();
+            full.push(' ');
+            match lines.next() {
+                Some((_, next)) => {
+                    let next = next.trim();
+                    if next.starts_with('#') || next.starts_with(';') {
+                        continue;
+                    }
+                    full.push_str(next);
+                }
+                None => break,
+            }
+        }
+        let Some((key, value)) = full.split_once('=') else {
+            continue;
+        };
+        out.directives.push(Directive {
+            section: section.clone(),
+            key: key.trim().to_string(),
+            value: value.trim().to_string(),
+            line: n + 1,
+        });
+    }
+    out
 }
 
 /// systemd's `Environment=` takes space-separated assignments, each optionally in double quotes.
@@ -128,5 +192,21 @@ mod tests {
         assert_eq!(env.problems.len(), 2, "{:?}", env.problems);
         assert!(env.problems[0].contains("[Service]"));
         assert!(env.problems[1].contains("typographic"));
+    }
+
+    #[test]
+    fn unit_lines_continue_and_keep_their_section() {
+        let u = parse_unit(
+            "ExecStart=/x\n[Service]\nExecStart=\nExecStart=/usr/bin/dockerd \\\n  --registry-mirror=https://m \\\n  -H fd://\n",
+        );
+        assert_eq!(u.directives[0].section, None);
+        let exec: Vec<_> = u.service("ExecStart").collect();
+        assert_eq!(exec.len(), 2);
+        assert_eq!(exec[0].value, "");
+        assert!(
+            exec[1].value.contains("--registry-mirror=https://m")
+                && exec[1].value.ends_with("fd://")
+        );
+        assert_eq!(exec[1].line, 4);
     }
 }

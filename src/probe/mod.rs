@@ -4,9 +4,13 @@
 pub mod auth;
 pub mod auths;
 pub mod cloud_names;
+pub mod containerd;
+pub mod containers;
 pub mod content_trust;
 pub mod daemon_config;
 pub mod dns;
+pub mod docker_info;
+pub mod dockerd_flags;
 pub mod engine;
 pub mod hop;
 pub mod host;
@@ -50,6 +54,10 @@ pub struct ProbeDef {
 /// Every check, in the order they are shown.
 pub const PROBES: &[ProbeDef] = &[
     daemon_config::PROBE,
+    dockerd_flags::PROBE,
+    containerd::PROBE,
+    containers::PROBE,
+    docker_info::PROBE,
     auths::PROBE,
     content_trust::PROBE,
     reference::PROBE,
@@ -112,6 +120,20 @@ pub const EMITTED_KEYS: &[&str] = &[
     "auths.key_mismatch",
     "auths.malformed",
     "auths.permissions",
+    "containerd.ca_missing",
+    "containerd.legacy_conflict",
+    "containerd.malformed",
+    "containerd.mirror_invalid",
+    "containerd.plain_http_no_hosts",
+    "containerd.skip_verify",
+    "containers.blocked",
+    "containers.insecure",
+    "containers.location_scheme",
+    "containers.malformed",
+    "containers.not_insecure",
+    "containers.policy_reject",
+    "containers.policy_signed",
+    "containers.short_name",
     "content-trust.enabled",
     "content-trust.notary_unreachable",
     "daemon-config.malformed",
@@ -119,6 +141,14 @@ pub const EMITTED_KEYS: &[&str] = &[
     "daemon-config.unknown_key",
     "dns.cloud_endpoint_unresolved",
     "dns.hosts_override",
+    "docker-info.insecure_differ",
+    "docker-info.mirrors_differ",
+    "docker-info.proxy_differ",
+    "dockerd-flags.conflict",
+    "dockerd-flags.env_file_unused",
+    "dockerd-flags.exec_start_twice",
+    "dockerd-flags.mirror_invalid",
+    "dockerd-flags.unit_ignored",
     "dns.no_address",
     "dns.nxdomain",
     "dns.private_cloud_endpoint",
@@ -272,6 +302,22 @@ pub struct CheckOptions {
     pub data_roots: Vec<PathBuf>,
     /// Files whose presence means this machine is a Kubernetes node.
     pub kubelet_markers: Vec<PathBuf>,
+    /// The container runtimes' own files (containerd, podman/CRI-O), and the dockerd
+    /// command line built from systemd units and /etc/default or /etc/sysconfig.
+    pub runtimes: RuntimePaths,
+    pub dockerd_cmdline: crate::config::dockerd_flags::DockerdCommandLine,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuntimePaths {
+    pub containerd_config: PathBuf,
+    /// `--containerd-certs-dir`; `None`: config.toml's `config_path`, else the default.
+    pub containerd_certs_dir: Option<PathBuf>,
+    pub registries_conf: PathBuf,
+    pub registries_conf_d: PathBuf,
+    pub policy_json: PathBuf,
+    /// docker.service's drop-in directory, where an override is written.
+    pub docker_dropin_dir: PathBuf,
 }
 
 /// Facts earlier checks hand to later ones. Each is set at most once, by the check named.
@@ -427,7 +473,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|push|server|reference|host|mirrors|content-trust|daemon-config)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|push|server|reference|host|mirrors|content-trust|daemon-config|dockerd-flags|containerd|containers|docker-info)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

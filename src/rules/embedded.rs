@@ -25,6 +25,10 @@ pub const PACKS: &[(&str, &str)] = &[
         include_str!("../../checks/registry_server.toml"),
     ),
     ("checks/repo.toml", include_str!("../../checks/repo.toml")),
+    (
+        "checks/runtimes.toml",
+        include_str!("../../checks/runtimes.toml"),
+    ),
     ("checks/tls.toml", include_str!("../../checks/tls.toml")),
     ("checks/trust.toml", include_str!("../../checks/trust.toml")),
 ];

@@ -433,3 +433,67 @@ fn explain_ignores_random_bytes() {
         );
     }
 }
+
+const RUNTIME_SEEDS: &[&str] = &[
+    "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"/etc/containerd/certs.d\"\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n  endpoint = [\"m.example\"]\n[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r:5000\".tls]\n  insecure_skip_verify = true\n",
+    "server = \"https://registry-1.docker.io\"\n[host.\"https://m.example/v2\"]\n  capabilities = [\"pull\", \"resolve\"]\n  skip_verify = true\n  ca = [\"a.crt\"]\n",
+    "unqualified-search-registries = [\"docker.io\"]\n[[registry]]\nprefix = \"docker.io\"\nlocation = \"docker.io\"\nblocked = true\n[[registry.mirror]]\nlocation = \"https://m\"\n[aliases]\n\"x\" = \"docker.io/library/x\"\n[registries.insecure]\nregistries = ['a']\n",
+    r#"{"default":[{"type":"reject"}],"transports":{"docker":{"r.example/team":[{"type":"signedBy","keyPath":"/k"}],"":[{"type":"insecureAcceptAnything"}]}}}"#,
+    "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// $DOCKER_OPTS ${OPTIONS} --registry-mirror=https://m \\\n  -g /data --insecure-registry \"r:5000\"\nEnvironment=\"A=b c\" D=“e”\n",
+    "DOCKER_OPTS=\"--registry-mirror https://m --dns 8.8.8.8\"\nexport OPTIONS='--selinux-enabled'\n",
+];
+
+/// The runtime configuration readers (containerd, registries.conf, policy.json, systemd units,
+/// dockerd flags) on random bytes and mutated real files: never a panic.
+#[test]
+fn runtime_config_parsers_never_panic() {
+    use regdoctor::config::{containerd, dockerd_flags, policy_json, registries_conf, systemd};
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let dir = tempfile::tempdir().unwrap();
+    let unit_dir = dir.path().join("docker.service.d");
+    std::fs::create_dir_all(&unit_dir).unwrap();
+    let paths = dockerd_flags::Paths {
+        units: vec![dir.path().join("docker.service")],
+        dropin_dir: unit_dir.clone(),
+        default_file: dir.path().join("default"),
+        sysconfig_file: dir.path().join("sysconfig"),
+    };
+    for i in 0..20_000 {
+        let input = if i % 2 == 0 {
+            rng.bytes(400)
+        } else {
+            rng.mutate(RUNTIME_SEEDS[i % RUNTIME_SEEDS.len()].as_bytes(), &[])
+        };
+        let text = String::from_utf8_lossy(&input);
+        let _ = containerd::parse(&text);
+        let _ = containerd::parse_hosts(&text, std::path::Path::new("/h/hosts.toml"));
+        let _ = containerd::host_url_problem(&text, i % 3 == 0);
+        let _ = containerd::legacy_endpoint_problem(&text);
+        let mut conf = registries_conf::RegistriesConf::default();
+        let _ = registries_conf::parse_into(&mut conf, &text, std::path::Path::new("/r.conf"));
+        let _ = conf.find(&text);
+        let half: String = text.chars().take(text.chars().count() / 2).collect();
+        let _ = registries_conf::prefix_match_len(&text, &half);
+        let _ = registries_conf::prefix_match_len(&half, &text);
+        let _ = policy_json::scopes(&text);
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&text) {
+            let _ = policy_json::applied(&m, "r.example/team/app:1");
+        }
+        let _ = systemd::parse_unit(&text);
+        let words = dockerd_flags::split_words(&text);
+        let _ = dockerd_flags::without_words(&text, &words[..words.len().min(2)]);
+        let _ = dockerd_flags::parse_env_file(&text);
+        if i % 10 == 0 {
+            std::fs::write(dir.path().join("docker.service"), &input).unwrap();
+            std::fs::write(unit_dir.join("o.conf"), &input).unwrap();
+            std::fs::write(dir.path().join("default"), &input).unwrap();
+            std::fs::write(dir.path().join("sysconfig"), &input).unwrap();
+            let _ = dockerd_flags::read(&paths);
+            let f = dir.path().join("x.toml");
+            std::fs::write(&f, &input).unwrap();
+            let _ = containerd::read(&f);
+            let _ = registries_conf::read(&f, &unit_dir);
+            let _ = policy_json::read(&f);
+        }
+    }
+}

@@ -16,6 +16,7 @@ mod check_ping;
 mod check_proxy;
 mod check_proxy_tls;
 mod check_registry;
+mod check_runtimes;
 mod check_tls;
 mod check_tls_fixes;
 mod check_tls_legacy;
