@@ -41,6 +41,10 @@ fn run_against(b: Behaviour) -> (serde_json::Value, Duration) {
         "stdout: {}\nstderr: {}",
         run.stdout, run.stderr
     );
+    // Bodies and headers are read up to caps: a buffered 10 MB header or endless body shows.
+    if let Some(kib) = run.peak_rss_kib {
+        assert!(kib < 150 * 1024, "peak RSS {kib} KiB");
+    }
     let report = run.json();
     assert!(
         !report["findings"].as_array().unwrap().is_empty(),
