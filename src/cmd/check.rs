@@ -21,6 +21,14 @@ use crate::target::{self, Scheme};
 
 pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
     let input = args.target.clone().unwrap_or_default();
+    // No target means Docker Hub; an argument that is only blanks is a mistake (an unset shell
+    // variable, a stray quote), not a request to check Docker Hub.
+    if args.target.is_some() && input.trim().is_empty() {
+        return Err(UsageError(
+            "the target is empty: give a registry (`registry.example.com:5000`) or an image reference, or no argument for Docker Hub".into(),
+        )
+        .into());
+    }
     let target = target::parse_target(&input).map_err(|e| {
         // A hostile or pasted-by-mistake argument can be 100 KB: show its start only.
         let shown: String = input.chars().take(120).collect();

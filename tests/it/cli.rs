@@ -164,3 +164,14 @@ fn offline_makes_no_connection_at_all() {
             .contains("not contacted (--offline)")
     );
 }
+
+/// An empty or blank target (an unset variable, `"$REGISTRY"`) is a usage error, not a
+/// silent check of Docker Hub.
+#[test]
+fn a_blank_target_is_a_usage_error() {
+    for blank in ["", " ", "\t"] {
+        let run = Regdoctor::new().args(["check", blank, "--offline"]).run();
+        assert_eq!(run.code, 2, "{blank:?}: {run:?}");
+        assert!(run.stderr.contains("the target is empty"), "{run:?}");
+    }
+}
