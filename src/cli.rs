@@ -101,9 +101,20 @@ pub struct CheckArgs {
     /// Hosts file [default: /etc/hosts]
     #[arg(long, value_name = "FILE")]
     pub hosts_file: Option<PathBuf>,
+    /// Read local configuration only: no DNS, no connection, no request (the live checks are
+    /// reported as skipped)
+    #[arg(long)]
+    pub offline: bool,
     /// You mean to push: missing push permission on the repository is then an error
     #[arg(long)]
     pub push: bool,
+    /// Prove push permission by starting a blob upload and cancelling it at once (the only
+    /// check that sends a write request; implies --push)
+    #[arg(long)]
+    pub probe_push: bool,
+    /// The platform to pull, as os/arch[/variant] [default: this machine's, e.g. linux/amd64]
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
     /// Log in as this user for this run (with --password-stdin), instead of stored credentials
     #[arg(long, short = 'u', value_name = "USER", requires = "password_stdin")]
     pub username: Option<String>,

@@ -49,6 +49,22 @@ impl Env {
             .map_or_else(|| self.home().join(".docker"), PathBuf::from)
     }
 
+    /// Where podman, skopeo and buildah keep logins, in the order they look:
+    /// `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
+    /// `$XDG_CONFIG_HOME/containers/auth.json`. The flag says whether the first was set
+    /// explicitly (the user then works with those tools, not Docker).
+    pub fn podman_auth_files(&self) -> (Vec<PathBuf>, bool) {
+        let mut out = Vec::new();
+        let explicit = self.non_empty("REGISTRY_AUTH_FILE").map(PathBuf::from);
+        let is_explicit = explicit.is_some();
+        out.extend(explicit);
+        if let Some(run) = self.non_empty("XDG_RUNTIME_DIR") {
+            out.push(PathBuf::from(run).join("containers/auth.json"));
+        }
+        out.push(self.config_home().join("containers/auth.json"));
+        (out, is_explicit)
+    }
+
     /// `$XDG_CONFIG_HOME`, else `~/.config`.
     pub fn config_home(&self) -> PathBuf {
         self.non_empty("XDG_CONFIG_HOME")

@@ -197,10 +197,19 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         }
         _ => None,
     };
+    let (podman_auth_files, registry_auth_file_set) = session.env.podman_auth_files();
     Ok(CheckOptions {
         runtimes,
         dockerd_cmdline,
-        intends_push: args.push,
+        podman_auth_files,
+        registry_auth_file_set,
+        intends_push: args.push || args.probe_push,
+        probe_push: args.probe_push,
+        offline: args.offline,
+        platform: args
+            .platform
+            .clone()
+            .unwrap_or_else(crate::probe::manifest::local_platform),
         registry_mirrors,
         data_roots,
         kubelet_markers,

@@ -21,7 +21,42 @@ pub struct CertInfo {
     /// Issuer and subject are the same name: the certificate signed itself.
     pub self_issued: bool,
     pub key: String,
+    /// The key's size when it is RSA: Go refuses under 1024 bits, under 2048 is weak.
+    pub rsa_bits: Option<usize>,
+    /// How the issuer signed this certificate, in Go's names (`SHA256-RSA`, `ECDSA-SHA256`,
+    /// `SHA1-RSA`, ...), or the OID when Go has no name for it.
+    pub signature: String,
     pub ca_issuers_urls: Vec<String>,
+}
+
+/// Go's names for the signature algorithms it knows (crypto/x509 `SignatureAlgorithm`).
+fn signature_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.4" => "MD5-RSA",
+        "1.2.840.113549.1.1.5" => "SHA1-RSA",
+        "1.2.840.113549.1.1.11" => "SHA256-RSA",
+        "1.2.840.113549.1.1.12" => "SHA384-RSA",
+        "1.2.840.113549.1.1.13" => "SHA512-RSA",
+        "1.2.840.113549.1.1.10" => "RSA-PSS",
+        "1.2.840.10040.4.3" => "DSA-SHA1",
+        "1.2.840.10045.4.1" => "ECDSA-SHA1",
+        "1.2.840.10045.4.3.2" => "ECDSA-SHA256",
+        "1.2.840.10045.4.3.3" => "ECDSA-SHA384",
+        "1.2.840.10045.4.3.4" => "ECDSA-SHA512",
+        "1.3.101.112" => "Ed25519",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+impl CertInfo {
+    /// Signed with SHA-1 (or MD5), which Go stopped accepting on certificates in 1.18.
+    pub fn legacy_signature(&self) -> bool {
+        matches!(
+            self.signature.as_str(),
+            "SHA1-RSA" | "ECDSA-SHA1" | "DSA-SHA1" | "MD5-RSA"
+        )
+    }
 }
 
 pub fn parse(der: &[u8]) -> Option<CertInfo> {
@@ -74,6 +109,11 @@ pub fn parse(der: &[u8]) -> Option<CertInfo> {
         not_after: cert.validity().not_after.timestamp(),
         is_ca: cert.is_ca(),
         key: key_description(&cert),
+        rsa_bits: match cert.public_key().parsed() {
+            Ok(PublicKey::RSA(rsa)) => Some(rsa.key_size()),
+            _ => None,
+        },
+        signature: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
         ca_issuers_urls,
     })
 }
@@ -103,13 +143,15 @@ impl CertInfo {
         let mut names: Vec<String> = self.dns_names.clone();
         names.extend(self.ip_addresses.iter().map(|ip| format!("IP:{ip}")));
         format!(
-            "subject \"{}\", issuer \"{}\", valid {} to {}, names [{}]{}",
+            "subject \"{}\", issuer \"{}\", valid {} to {}, names [{}]{}, key {}, signed {}",
             self.subject,
             self.issuer,
             date(self.not_before),
             date(self.not_after),
             names.join(", "),
-            if self.is_ca { ", CA:TRUE" } else { "" }
+            if self.is_ca { ", CA:TRUE" } else { "" },
+            self.key,
+            self.signature
         )
     }
 
@@ -158,6 +200,8 @@ mod tests {
             is_ca: false,
             self_issued: false,
             key: String::new(),
+            rsa_bits: None,
+            signature: "ECDSA-SHA256".into(),
             ca_issuers_urls: vec![],
         }
     }

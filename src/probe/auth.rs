@@ -41,6 +41,50 @@ fn basic(c: &Credentials) -> String {
     header
 }
 
+/// Docker's config.json, with podman's `auth.json` consulted first when `REGISTRY_AUTH_FILE`
+/// names one (the user then works with podman, skopeo or buildah) and last otherwise (with a
+/// note: Docker itself never reads that file).
+pub(crate) async fn find_credentials(ctx: &Ctx) -> Lookup {
+    let key = ctx.target.registry.config_key();
+    let path: Vec<_> = ctx.opts.path_dirs.clone();
+    let podman = |file: &std::path::Path| docker_config::read(file).ok().flatten();
+    let podman_lookup = |explicit: bool| {
+        let key = key.clone();
+        let path = path.clone();
+        async move {
+            for file in &ctx.opts.podman_auth_files {
+                if let Some(cfg) = podman(file) {
+                    if let Lookup::Found(mut c) = credentials::find(Some(&cfg), &key, &path).await {
+                        if !explicit {
+                            c.source = format!(
+                                "{} (podman's auth.json; `docker` does not read this file)",
+                                c.source
+                            );
+                        }
+                        return Some(c);
+                    }
+                }
+            }
+            None
+        }
+    };
+    if ctx.opts.registry_auth_file_set {
+        if let Some(c) = podman_lookup(true).await {
+            return Lookup::Found(c);
+        }
+    }
+    let config = docker_config::read(&ctx.opts.docker_config_dir.join("config.json"))
+        .ok()
+        .flatten();
+    let docker = credentials::find(config.as_ref(), &key, &path).await;
+    if matches!(docker, Lookup::None(_)) && !ctx.opts.registry_auth_file_set {
+        if let Some(c) = podman_lookup(false).await {
+            return Lookup::Found(c);
+        }
+    }
+    docker
+}
+
 async fn probe(ctx: &Ctx) -> ProbeResult {
     let (Some(ping), Some(transport)) = (ctx.board.ping.get(), ctx.board.transport.get()) else {
         return ProbeResult::skip("no answer from /v2/ to work from");
@@ -55,16 +99,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             ping.status
         ));
     }
-    let creds = match &ctx.opts.cli_credentials {
-        Some(c) => Lookup::Found(c.clone()),
-        None => {
-            let config = docker_config::read(&ctx.opts.docker_config_dir.join("config.json"))
-                .ok()
-                .flatten();
-            let path: Vec<_> = ctx.opts.path_dirs.clone();
-            credentials::find(config.as_ref(), &ctx.target.registry.config_key(), &path).await
-        }
-    };
+    let creds = ctx.credentials().await;
     let (creds, creds_note) = match creds {
         Lookup::Found(c) => {
             let note = c.source.clone();
@@ -113,12 +148,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         );
     }
     let header = basic(&c);
-    let client = match http::client(
-        ctx.host(),
-        transport.addr,
-        transport.tls.clone(),
-        REQUEST_TIMEOUT,
-    ) {
+    let client = match ctx.registry_client(transport) {
         Ok(cl) => cl,
         Err(e) => {
             return ProbeResult::fail(format!("cannot build an HTTP client: {e}"), Vec::new());
@@ -134,7 +164,8 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         Ok(r) if r.status().is_success() => {
             let _ = ctx.board.auth.set(AuthGrant {
                 header: Some(header),
-                granted: None,
+                who: creds_note.clone(),
+                ..AuthGrant::default()
             });
             ProbeResult::pass(format!("Basic login accepted ({creds_note})"))
         }
@@ -154,6 +185,197 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     }
 }
 
+/// What one token request came back with.
+struct TokenAnswer {
+    /// How the request was made, for evidence (no secret in it).
+    shown: String,
+    outcome: Result<Answered, String>,
+}
+
+struct Answered {
+    status: reqwest::StatusCode,
+    content_type: String,
+    json: Option<serde_json::Value>,
+    snippet: String,
+    /// The form used: `GET` (Basic) or `POST` (OAuth2), and whether a POST fell back to GET.
+    note: Option<String>,
+}
+
+impl Answered {
+    fn token(&self) -> Option<String> {
+        self.json
+            .as_ref()
+            .and_then(|v| v.get("token").or_else(|| v.get("access_token")))
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    }
+}
+
+fn show(method: &str, url: &url::Url) -> String {
+    format!(
+        "{method} {}://{}{}?{}",
+        url.scheme(),
+        url.authority(),
+        url.path(),
+        url.query().unwrap_or("")
+    )
+}
+
+async fn read_answer(resp: reqwest::Response, note: Option<String>) -> Answered {
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let (body, _) = http::capped_body(resp).await;
+    Answered {
+        status,
+        content_type,
+        json: serde_json::from_slice(&body).ok(),
+        snippet: String::from_utf8_lossy(&body).chars().take(200).collect(),
+        note,
+    }
+}
+
+/// One token request as Docker makes it: an identity token goes in an OAuth2 `POST` form
+/// (`grant_type=refresh_token`), and a realm that answers that form with 404 gets the `GET`
+/// instead (distribution's client does the same); a user name and password go as Basic on a
+/// `GET` with `account=`.
+async fn fetch_token(
+    client: &reqwest::Client,
+    realm: &url::Url,
+    service: Option<&str>,
+    scope: Option<&str>,
+    creds: Option<&Credentials>,
+) -> TokenAnswer {
+    if let Some(c) = creds.filter(|c| c.identity_token) {
+        let mut form: Vec<(&str, &str)> = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &c.secret),
+            ("client_id", "regdoctor"),
+        ];
+        if let Some(s) = service {
+            form.push(("service", s));
+        }
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        let shown = format!(
+            "POST {} (OAuth2 form, grant_type=refresh_token, scope={})",
+            realm,
+            scope.unwrap_or("")
+        );
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&form)
+            .finish();
+        register_secret(&body);
+        let post = client
+            .post(realm.clone())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body);
+        match post.send().await {
+            Ok(r) if r.status() != reqwest::StatusCode::NOT_FOUND => {
+                return TokenAnswer {
+                    shown,
+                    outcome: Ok(read_answer(r, Some("OAuth2 POST".into())).await),
+                };
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return TokenAnswer {
+                    shown,
+                    outcome: Err(http::describe_error(&e)),
+                };
+            }
+        }
+        // 404: the realm has no OAuth2 endpoint; Docker then asks with GET, without the token.
+        let url = get_url(realm, service, scope, None);
+        let shown = format!("{} (after POST answered 404)", show("GET", &url));
+        return match client.get(url).send().await {
+            Ok(r) => TokenAnswer {
+                shown,
+                outcome: Ok(read_answer(
+                    r,
+                    Some("the OAuth2 POST answered 404; fell back to an anonymous GET".into()),
+                )
+                .await),
+            },
+            Err(e) => TokenAnswer {
+                shown,
+                outcome: Err(http::describe_error(&e)),
+            },
+        };
+    }
+    let url = get_url(realm, service, scope, creds);
+    let shown = show("GET", &url);
+    let mut req = client.get(url);
+    if let Some(c) = creds {
+        req = req.header("Authorization", basic(c));
+    }
+    match req.send().await {
+        Ok(r) => TokenAnswer {
+            shown,
+            outcome: Ok(read_answer(r, None).await),
+        },
+        Err(e) => TokenAnswer {
+            shown,
+            outcome: Err(http::describe_error(&e)),
+        },
+    }
+}
+
+fn get_url(
+    realm: &url::Url,
+    service: Option<&str>,
+    scope: Option<&str>,
+    creds: Option<&Credentials>,
+) -> url::Url {
+    let mut url = realm.clone();
+    {
+        let mut q = url.query_pairs_mut();
+        if let Some(s) = service {
+            q.append_pair("service", s);
+        }
+        if let Some(s) = scope {
+            q.append_pair("scope", s);
+        }
+        if let Some(c) = creds.filter(|c| !c.identity_token) {
+            q.append_pair("account", &c.username);
+        }
+    }
+    // An empty query (`realm?`) is not what Docker sends.
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    url
+}
+
+/// `expires_in` and how far `issued_at` is from this machine's clock: a token that looks
+/// expired on arrival is a clock problem, not a login problem.
+fn lifetime_evidence(json: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(e) = json.get("expires_in").and_then(serde_json::Value::as_i64) {
+        out.push(("expires_in".to_string(), format!("{e} s")));
+    }
+    if let Some(issued) = json.get("issued_at").and_then(serde_json::Value::as_str) {
+        if let Ok(t) =
+            time::OffsetDateTime::parse(issued, &time::format_description::well_known::Rfc3339)
+        {
+            let skew = (time::OffsetDateTime::now_utc() - t).whole_seconds();
+            let note = if skew.abs() > 60 {
+                format!("{issued} ({skew:+} s from this machine's clock: check NTP)")
+            } else {
+                issued.to_string()
+            };
+            out.push(("issued_at".to_string(), note));
+        }
+    }
+    out
+}
+
 async fn bearer(
     ctx: &Ctx,
     realm: &str,
@@ -161,7 +383,7 @@ async fn bearer(
     creds: Option<Credentials>,
     creds_note: &str,
 ) -> ProbeResult {
-    let Ok(mut url) = url::Url::parse(realm) else {
+    let Ok(url) = url::Url::parse(realm) else {
         return ProbeResult::fail(
             "the token realm is not a URL",
             vec![
@@ -183,33 +405,26 @@ async fn bearer(
         creds = None;
     }
     let repo = ctx.target.image.as_ref().map(|i| i.repository.clone());
-    {
-        let mut q = url.query_pairs_mut();
-        if let Some(s) = &service {
-            q.append_pair("service", s);
-        }
-        if let Some(r) = &repo {
-            let actions = if ctx.opts.intends_push {
-                "pull,push"
-            } else {
-                "pull"
-            };
-            q.append_pair("scope", &format!("repository:{r}:{actions}"));
-        }
-        if let Some(c) = creds.as_ref().filter(|c| !c.identity_token) {
-            q.append_pair("account", &c.username);
-        }
-    }
-    let realm_port = url.port_or_known_default().unwrap_or(443);
-    let host_port = if url.port().is_some() {
-        format!("{realm_host}:{realm_port}")
+    // --probe-push also cancels the upload it starts, and distribution checks `delete` for any
+    // DELETE, the cancel included.
+    let actions = if ctx.opts.probe_push {
+        "pull,push,delete"
+    } else if ctx.opts.intends_push {
+        "pull,push"
     } else {
-        realm_host.clone()
+        "pull"
     };
-    let t = trust::load(&ctx.opts.certs_dir, &host_port);
-    let tls = tls_verify::webpki(t.roots.clone())
-        .ok()
-        .and_then(|v| tls_verify::client_config(tls_verify::Judged::new(v, None, false)).ok());
+    let scope = repo.as_ref().map(|r| format!("repository:{r}:{actions}"));
+    // Docker asks the realm through the registry endpoint's own transport, so the realm is
+    // trusted with the registry's certs.d folder (and the system roots), not one of its own.
+    let t = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
+    // For an insecure registry Docker's endpoint transport skips verification, for the realm
+    // too; doing otherwise here would report a failure `docker pull` does not have (the
+    // realm-path check shows what the certificate is).
+    let skip_verify = ctx.insecure_reason().is_some();
+    let tls = tls_verify::webpki(t.roots.clone()).ok().and_then(|v| {
+        tls_verify::client_config(tls_verify::Judged::new(v, None, skip_verify)).ok()
+    });
     let mut b = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
@@ -218,28 +433,48 @@ async fn bearer(
     if let Some(tls) = tls {
         b = b.tls_backend_preconfigured(tls);
     }
+    // `--resolve` applies to the realm as to every other host.
+    let realm_port = url.port_or_known_default().unwrap_or(443);
+    for (host, port, ip) in &ctx.opts.resolve {
+        if host.eq_ignore_ascii_case(&realm_host) && *port == realm_port {
+            b = b.resolve(host, std::net::SocketAddr::new(*ip, *port));
+        }
+    }
     let Ok(client) = b.build() else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };
-    let mut req = client.get(url.clone());
-    if let Some(c) = &creds {
-        req = req.header("Authorization", basic(c));
-    }
-    let shown_url = format!(
-        "GET {}://{}{}?{}",
-        url.scheme(),
-        url.authority(),
-        url.path(),
-        url.query().unwrap_or("")
+    // With credentials and a pull-only run, ask once more for pull,push at the same time, to
+    // say what the account may do without a second round trip on the way to the manifest.
+    let push_scope = repo
+        .as_ref()
+        .filter(|_| creds.is_some() && !ctx.opts.intends_push)
+        .map(|r| format!("repository:{r}:pull,push"));
+    let (answer, push_answer) = tokio::join!(
+        fetch_token(
+            &client,
+            &url,
+            service.as_deref(),
+            scope.as_deref(),
+            creds.as_ref()
+        ),
+        async {
+            match &push_scope {
+                Some(s) => Some(
+                    fetch_token(&client, &url, service.as_deref(), Some(s), creds.as_ref()).await,
+                ),
+                None => None,
+            }
+        }
     );
-    let resp = match req.send().await {
-        Ok(r) => r,
+    let shown_url = answer.shown.clone();
+    let a = match answer.outcome {
+        Ok(a) => a,
         Err(e) => {
             observations.push(
                 ctx.obs("auth.realm_unreachable")
                     .var("realm_host", realm_host.clone())
                     .evidence("realm request", shown_url)
-                    .evidence("error", http::describe_error(&e)),
+                    .evidence("error", e),
             );
             return ProbeResult::fail(
                 format!("the token realm {realm_host} did not answer"),
@@ -247,30 +482,16 @@ async fn bearer(
             );
         }
     };
-    let status = resp.status();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let (body, _) = http::capped_body(resp).await;
-    let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-    let snippet: String = String::from_utf8_lossy(&body).chars().take(200).collect();
+    let status = a.status;
     if status.is_success() {
-        let token = json
-            .as_ref()
-            .and_then(|v| v.get("token").or_else(|| v.get("access_token")))
-            .and_then(|t| t.as_str())
-            .map(str::to_string);
-        let Some(token) = token else {
+        let Some(token) = a.token() else {
             observations.push(
                 ctx.obs("auth.realm_not_json")
                     .var("realm_host", realm_host.clone())
                     .evidence("realm request", shown_url)
                     .evidence("status", status.to_string())
-                    .evidence("Content-Type", content_type)
-                    .evidence("body", snippet),
+                    .evidence("Content-Type", a.content_type.clone())
+                    .evidence("body", a.snippet.clone()),
             );
             return ProbeResult::fail("the token realm answered without a token", observations);
         };
@@ -280,6 +501,16 @@ async fn bearer(
                 .ok()
                 .map(|c| c.granted_actions("repository", r))
         });
+        let push_granted = push_answer
+            .and_then(|p| p.outcome.ok())
+            .and_then(|p| p.token())
+            .and_then(|t| {
+                register_secret(&t);
+                let r = repo.as_ref()?;
+                jwt::decode_claims(&t)
+                    .ok()
+                    .map(|c| c.granted_actions("repository", r))
+            });
         let who = match &creds {
             Some(_) => creds_note.to_string(),
             None => "anonymous".to_string(),
@@ -287,7 +518,14 @@ async fn bearer(
         let _ = ctx.board.auth.set(AuthGrant {
             header: Some(format!("Bearer {token}")),
             granted: granted.clone(),
+            push_granted: if ctx.opts.intends_push {
+                granted.clone()
+            } else {
+                push_granted
+            },
+            who: who.clone(),
         });
+        let lifetime = a.json.as_ref().map(lifetime_evidence).unwrap_or_default();
         let mut result = ProbeResult {
             status: Some(if observations.is_empty() {
                 Status::Pass
@@ -295,7 +533,11 @@ async fn bearer(
                 Status::Warn
             }),
             summary: Some(format!(
-                "token from {realm_host} ({who}){}",
+                "token from {realm_host} ({who}{}){}",
+                a.note
+                    .as_deref()
+                    .map(|n| format!(", {n}"))
+                    .unwrap_or_default(),
                 match (&granted, &repo) {
                     (Some(g), Some(r)) => format!(", grants {r}: [{}]", g.join(",")),
                     _ => String::new(),
@@ -306,31 +548,30 @@ async fn bearer(
         };
         if let (Some(g), Some(r)) = (&granted, &repo) {
             if !g.iter().any(|a| a == "pull" || a == "*") {
-                result.observations.push(
-                    ctx.obs("auth.scope_denied")
-                        .evidence("asked", format!("repository:{r}:pull"))
-                        .evidence(
-                            "granted",
-                            if g.is_empty() {
-                                "nothing".to_string()
-                            } else {
-                                g.join(",")
-                            },
-                        )
-                        .evidence("as", who),
-                );
-                result.status = Some(Status::Fail);
-            } else if ctx.opts.intends_push && !g.iter().any(|a| a == "push" || a == "*") {
-                result.observations.push(
-                    ctx.obs("auth.push_denied")
-                        .evidence("asked", format!("repository:{r}:pull,push"))
-                        .evidence("granted", g.join(","))
-                        .evidence(
-                            "meaning",
-                            "the account may pull this repository but not push to it",
-                        )
-                        .evidence("as", who),
-                );
+                // Anonymous and granted nothing: Docker says "may require docker login", and
+                // logging in is the fix; with credentials, the account lacks the permission.
+                let key = if creds.is_none() {
+                    "auth.no_credentials"
+                } else {
+                    "auth.scope_denied"
+                };
+                let mut o = ctx
+                    .obs(key)
+                    .evidence("realm request", shown_url)
+                    .evidence("asked", format!("repository:{r}:{actions}"))
+                    .evidence(
+                        "granted",
+                        if g.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            g.join(",")
+                        },
+                    )
+                    .evidence("as", who);
+                for (k, v) in lifetime {
+                    o = o.evidence(k, v);
+                }
+                result.observations.push(o);
                 result.status = Some(Status::Fail);
             }
         }
@@ -342,7 +583,7 @@ async fn bearer(
         } else {
             "auth.no_credentials"
         }
-    } else if json.is_none() {
+    } else if a.json.is_none() {
         "auth.realm_not_json"
     } else {
         "auth.realm_unreachable"
@@ -353,7 +594,7 @@ async fn bearer(
             .evidence("realm request", shown_url)
             .evidence("status", status.to_string())
             .evidence("credentials", creds_note.to_string())
-            .evidence("body", snippet),
+            .evidence("body", a.snippet),
     );
     ProbeResult::fail(format!("the token realm answered {status}"), observations)
 }

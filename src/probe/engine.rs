@@ -171,6 +171,12 @@ async fn run_one(
     deps: Vec<(&'static str, watch::Receiver<Option<Status>>)>,
     deadline: Instant,
 ) -> (ProbeResult, Duration) {
+    if ctx.opts.offline && super::NETWORK_CHECKS.contains(&def.id) {
+        return (
+            ProbeResult::skip("--offline: this check talks to the network"),
+            Duration::ZERO,
+        );
+    }
     for (name, mut rx) in deps {
         let status = match rx.wait_for(Option::is_some).await {
             Ok(s) => *s,

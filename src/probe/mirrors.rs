@@ -84,6 +84,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let mut summary = Vec::new();
     let mut failing = false;
     for m in mirrors {
+        if ctx.opts.offline {
+            summary.push(format!("{m}: not contacted (--offline)"));
+            continue;
+        }
         let with_scheme = if m.contains("://") {
             m.clone()
         } else {
@@ -106,6 +110,31 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         }
         let v2 = format!("{}/v2/", with_scheme.trim_end_matches('/'));
         match client.get(&v2).send().await {
+            Ok(r) if r.status().as_u16() == 401 && hub => {
+                summary.push(format!("{m}: {} (wants a login)", r.status()));
+                if let Some(o) = login_not_sent(ctx, m, &host, &url) {
+                    observations.push(o.evidence("request", format!("GET {v2}: 401")));
+                    failing = true;
+                }
+            }
+            Ok(r) if r.status().as_u16() == 200 && hub => {
+                match serves_image(ctx, &client, &v2).await {
+                    Some((true, what)) => summary.push(format!("{m}: 200, serves {what}")),
+                    Some((false, what)) => {
+                        summary.push(format!("{m}: 200, but not {what}"));
+                        observations.push(
+                            ctx.obs("mirrors.image_missing")
+                                .severity(Severity::Warning)
+                                .evidence("request", format!("HEAD {v2}{what}"))
+                                .evidence("status", "404 Not Found")
+                                .evidence("docker", "the daemon falls back to Docker Hub for this image: the mirror saves nothing, and the pull fails where Docker Hub is blocked")
+                                .var("mirror", m.clone()),
+                        );
+                        failing = true;
+                    }
+                    None => summary.push(format!("{m}: 200")),
+                }
+            }
             Ok(r) if matches!(r.status().as_u16(), 200 | 401) => {
                 summary.push(format!("{m}: {}", r.status()))
             }
@@ -137,5 +166,71 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         summary: Some(summary.join("; ")),
         skip_reason: None,
         observations,
+    }
+}
+
+/// The seeds' mirror-login case: Docker authenticates a Docker Hub pull with the Docker Hub
+/// entry of config.json even when the pull goes to a mirror, so a mirror that wants a login
+/// gets none unless its credentials also sit under `https://index.docker.io/v1/`.
+fn login_not_sent(ctx: &Ctx, mirror: &str, host: &str, url: &url::Url) -> Option<Observation> {
+    use crate::config::docker_config;
+    let path = ctx.opts.docker_config_dir.join("config.json");
+    let config = docker_config::read(&path).ok().flatten();
+    let auths = config.as_ref().map(|c| &c.auths);
+    let host_port = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    };
+    let find = |key: &str| {
+        let want = docker_config::normalise_key(key);
+        auths.and_then(|a| {
+            a.iter()
+                .find(|(k, _)| docker_config::normalise_key(k) == want)
+                .and_then(|(_, e)| e.auth.clone())
+        })
+    };
+    let for_mirror = find(&host_port);
+    let for_hub = find("https://index.docker.io/v1/");
+    let evidence = match (&for_mirror, &for_hub) {
+        (Some(m), Some(h)) if m == h => return None,
+        (Some(_), Some(_)) => {
+            "config.json holds a login for the mirror and a different one for Docker Hub; pulls send the Docker Hub one"
+        }
+        (Some(_), None) => {
+            "config.json holds a login for the mirror only; pulls of Docker Hub images send none"
+        }
+        (None, _) => "config.json holds no login for the mirror",
+    };
+    Some(
+        ctx.obs("mirrors.auth_not_sent")
+            .evidence("mirror", mirror.to_string())
+            .evidence("config.json", format!("{}: {evidence}", path.display()))
+            .var("mirror", host_port),
+    )
+}
+
+/// Does the mirror hold the target image? A `HEAD` of its manifest, anonymous as Docker's
+/// mirror requests are; `None` when it cannot tell (no image, or an answer other than 200/404).
+async fn serves_image(ctx: &Ctx, client: &reqwest::Client, v2: &str) -> Option<(bool, String)> {
+    let image = ctx.target.image.as_ref()?;
+    let reference = image
+        .digest
+        .clone()
+        .or(image.tag.clone())
+        .unwrap_or_else(|| "latest".into());
+    let what = format!("{}/manifests/{reference}", image.repository);
+    let resp = client
+        .head(format!("{v2}{what}"))
+        .header(
+            "Accept",
+            "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+        )
+        .send()
+        .await
+        .ok()?;
+    match resp.status().as_u16() {
+        200 => Some((true, what)),
+        404 => Some((false, what)),
+        _ => None,
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod auths;
+pub mod cloud_names;
 pub mod containerd;
 pub mod containers;
 pub mod content_trust;
@@ -11,12 +12,17 @@ pub mod dns;
 pub mod docker_info;
 pub mod dockerd_flags;
 pub mod engine;
+pub mod hop;
 pub mod host;
 pub mod manifest;
+pub mod mirror_path;
 pub mod mirrors;
 pub mod ping;
 pub mod proxy;
+pub mod push;
+pub mod realm_path;
 pub mod reference;
+pub mod server;
 pub mod tcp;
 pub mod tls;
 
@@ -62,8 +68,27 @@ pub const PROBES: &[ProbeDef] = &[
     tcp::PROBE,
     tls::PROBE,
     ping::PROBE,
+    server::PROBE,
     auth::PROBE,
     manifest::PROBE,
+    push::PROBE,
+    realm_path::PROBE,
+    mirror_path::PROBE,
+];
+
+/// Checks that talk to the network: `--offline` skips them (the others only read local files,
+/// and `proxy` and `mirrors` leave out their live parts).
+pub const NETWORK_CHECKS: &[&str] = &[
+    "dns",
+    "tcp",
+    "tls",
+    "ping",
+    "server",
+    "auth",
+    "manifest",
+    "push",
+    "realm-path",
+    "mirror-path",
 ];
 
 /// Every observation key a probe can record. A test keeps this list equal to the keys written
@@ -72,7 +97,6 @@ pub const EMITTED_KEYS: &[&str] = &[
     "auth.bad_credentials",
     "auth.credentials_in_clear",
     "auth.no_credentials",
-    "auth.push_denied",
     "auth.realm_not_json",
     "auth.realm_unreachable",
     "auth.scope_denied",
@@ -83,6 +107,14 @@ pub const EMITTED_KEYS: &[&str] = &[
     "manifest.server_error",
     "manifest.tag_not_found",
     "manifest.unauthorized",
+    "manifest.platform_missing",
+    "push.denied",
+    "push.not_granted",
+    "push.unsupported",
+    "push.cancel_failed",
+    "push.server_error",
+    "server.harbor_project_missing",
+    "server.harbor_proxy_cache",
     "auths.bad_auth_value",
     "auths.helper_missing",
     "auths.key_mismatch",
@@ -103,6 +135,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "containers.policy_signed",
     "containers.short_name",
     "content-trust.enabled",
+    "content-trust.notary_unreachable",
     "daemon-config.malformed",
     "daemon-config.mirror_invalid",
     "daemon-config.unknown_key",
@@ -114,8 +147,11 @@ pub const EMITTED_KEYS: &[&str] = &[
     "dockerd-flags.exec_start_twice",
     "dockerd-flags.mirror_invalid",
     "dockerd-flags.unit_ignored",
+    "dns.cloud_endpoint_unresolved",
+    "dns.hosts_override",
     "dns.no_address",
     "dns.nxdomain",
+    "dns.private_cloud_endpoint",
     "dns.refused",
     "dns.servfail",
     "dns.timeout",
@@ -132,6 +168,8 @@ pub const EMITTED_KEYS: &[&str] = &[
     "host.low_disk",
     "mirrors.not_used_for_target",
     "mirrors.registry_as_mirror",
+    "mirrors.auth_not_sent",
+    "mirrors.image_missing",
     "mirrors.unreachable",
     "proxy.auth_required",
     "reference.acr_library",
@@ -140,6 +178,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "proxy.connect_refused",
     "proxy.daemon_shell_differ",
     "proxy.invalid_url",
+    "proxy.tls_intercepted",
     "proxy.unreachable",
     "proxy.upstream_failed",
     "tcp.refused",
@@ -153,12 +192,15 @@ pub const EMITTED_KEYS: &[&str] = &[
     "tls.handshake_stalled",
     "tls.hostname_mismatch",
     "tls.ip_not_in_sans",
+    "tls.legacy_signature",
+    "tls.legacy_version",
     "tls.missing_intermediate",
     "tls.not_yet_valid",
     "tls.plain_http_allowed",
     "tls.self_signed",
     "tls.server_speaks_http",
     "tls.unknown_authority",
+    "tls.weak_key",
 ];
 
 pub fn find(id: &str) -> Option<&'static ProbeDef> {
@@ -236,6 +278,9 @@ pub struct CheckOptions {
     pub proxy_config_problems: Vec<String>,
     /// `--docker-config` or `$DOCKER_CONFIG` or `~/.docker`.
     pub docker_config_dir: PathBuf,
+    /// podman's `auth.json` candidates, and whether `REGISTRY_AUTH_FILE` named the first.
+    pub podman_auth_files: Vec<PathBuf>,
+    pub registry_auth_file_set: bool,
     /// `$PATH`, split: where credential helpers are looked up.
     pub path_dirs: Vec<PathBuf>,
     /// `DOCKER_CONTENT_TRUST` / `DOCKER_CONTENT_TRUST_SERVER` of this shell.
@@ -247,6 +292,12 @@ pub struct CheckOptions {
     pub cli_credentials: Option<crate::config::credentials::Credentials>,
     /// `--push`: the user means to push, so the token must grant push too.
     pub intends_push: bool,
+    /// `--offline`: no network at all; only the checks of local configuration run.
+    pub offline: bool,
+    /// `--probe-push`: start a blob upload and cancel it (the one write regdoctor may send).
+    pub probe_push: bool,
+    /// `--platform` or this machine's, as `os/arch[/variant]`.
+    pub platform: String,
     /// Where the engines keep images (daemon.json `data-root` first), for the disk check.
     pub data_roots: Vec<PathBuf>,
     /// Files whose presence means this machine is a Kubernetes node.
@@ -280,6 +331,13 @@ pub struct Board {
     pub transport: OnceLock<Transport>,
     /// ping: what `GET /v2/` answered.
     pub ping: OnceLock<PingFacts>,
+    /// The credentials Docker would use for the registry, looked up once by whichever check
+    /// asks first (a credential helper runs at most once per run).
+    pub credentials: tokio::sync::OnceCell<crate::config::credentials::Lookup>,
+    /// One HTTP client for every request to the registry after the TLS check, so that ping,
+    /// manifest, server and push share kept-alive connections (each new connection costs a TCP
+    /// and a TLS round trip).
+    pub client: OnceLock<reqwest::Client>,
     /// auth: the Authorization header later requests send (a secret: never reported).
     pub auth: OnceLock<AuthGrant>,
 }
@@ -295,6 +353,10 @@ pub struct AuthGrant {
     pub header: Option<String>,
     /// What the token allows on the target repository, when it says (JWT `access`).
     pub granted: Option<Vec<String>>,
+    /// What a token asked for `pull,push` allows (the same token when the run meant to push).
+    pub push_granted: Option<Vec<String>>,
+    /// Whose credentials: their source, or "anonymous" (never the secret).
+    pub who: String,
 }
 
 #[derive(Debug, Clone)]
@@ -366,6 +428,37 @@ impl Ctx {
         v
     }
 
+    /// The shared client for requests to the registry (see `Board::client`).
+    pub fn registry_client(
+        &self,
+        transport: &Transport,
+    ) -> Result<reqwest::Client, reqwest::Error> {
+        if let Some(c) = self.board.client.get() {
+            return Ok(c.clone());
+        }
+        let c = crate::net::http::client(
+            self.host(),
+            transport.addr,
+            transport.tls.clone(),
+            Duration::from_secs(5),
+        )?;
+        // Two checks racing here build two clients; the second is dropped after one use.
+        let _ = self.board.client.set(c.clone());
+        Ok(c)
+    }
+
+    /// The stored credentials for the registry (`--username` first), looked up once.
+    pub async fn credentials(&self) -> crate::config::credentials::Lookup {
+        if let Some(c) = &self.opts.cli_credentials {
+            return crate::config::credentials::Lookup::Found(c.clone());
+        }
+        self.board
+            .credentials
+            .get_or_init(|| auth::find_credentials(self))
+            .await
+            .clone()
+    }
+
     pub fn obs(&self, key: &str) -> Observation {
         Observation::new(key).vars(&self.vars())
     }
@@ -380,7 +473,7 @@ mod tests {
     fn emitted_keys_list_matches_the_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
         let re = regex::Regex::new(
-            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|reference|host|mirrors|content-trust|daemon-config|dockerd-flags|containerd|containers|docker-info)\.[a-z_]+)""#,
+            r#""((?:dns|tcp|tls|ping|proxy|auths|auth|manifest|push|server|reference|host|mirrors|content-trust|daemon-config|dockerd-flags|containerd|containers|docker-info)\.[a-z_]+)""#,
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();

@@ -42,7 +42,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         host.to_string()
     };
     let url = format!("{scheme}://{url_host}:{}/v2/", ctx.port());
-    let client = match http::client(host, transport.addr, transport.tls.clone(), REQUEST_TIMEOUT) {
+    let client = match ctx.registry_client(&transport) {
         Ok(c) => c,
         Err(e) => {
             return ProbeResult::fail(format!("cannot build an HTTP client: {e}"), Vec::new());

@@ -9,21 +9,27 @@ use base64::Engine as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
+use super::hop::{self, Hop};
+use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult, tcp, tls};
 use crate::net::go_proxy::{self, DirectReason, ProxyDecision, ProxyEnv};
+use crate::net::trust;
+use crate::net::x509;
 use crate::observe::Observation;
 use crate::report::Status;
+use crate::rules::Severity;
 
 pub const PROBE: ProbeDef = ProbeDef {
     id: "proxy",
     doc: "HTTPS_PROXY/NO_PROXY as the daemon (Go) reads them, daemon vs shell, and a CONNECT through the proxy",
     needs: &[],
-    timeout: Duration::from_secs(5),
+    timeout: Duration::from_secs(8),
     on_timeout: Some("proxy.unreachable"),
     run,
 };
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(3);
+/// The direct handshake the tunnel's chain is compared with.
+const DIRECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The proxy settings of one party (the daemon, or the user's shell), and where they came from.
 #[derive(Debug, Clone, Default)]
@@ -95,12 +101,20 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             ));
             status = Status::Fail;
         }
-        Ok(ProxyDecision::Via(proxy)) => {
-            if let Err(obs) = connect_through(ctx, proxy, &host, port).await {
+        Ok(ProxyDecision::Via(_)) if ctx.opts.offline => {}
+        Ok(ProxyDecision::Via(proxy)) => match connect_through(ctx, proxy, &host, port).await {
+            Err(obs) => {
                 observations.push(obs.evidence("decision", summary_base.clone()));
                 status = Status::Fail;
             }
-        }
+            Ok(Some(tunnel)) => {
+                if let Some((obs, st)) = interception(ctx, proxy, tunnel).await {
+                    observations.push(obs);
+                    status = status.max(st);
+                }
+            }
+            Ok(None) => {}
+        },
         Ok(ProxyDecision::Direct(_)) => {}
     }
 
@@ -154,20 +168,30 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     }
 }
 
-/// CONNECT host:port through the proxy, as Go's transport does for an https URL.
+fn proxy_shown(proxy: &url::Url) -> String {
+    format!(
+        "{}://{}:{}",
+        proxy.scheme(),
+        proxy.host_str().unwrap_or_default(),
+        proxy.port_or_known_default().unwrap_or(3128)
+    )
+}
+
+/// CONNECT host:port through the proxy, as Go's transport does for an https URL; the open
+/// tunnel when the proxy agreed (`None` for proxies that are reported, not probed).
 async fn connect_through(
     ctx: &Ctx,
     proxy: &url::Url,
     host: &str,
     port: u16,
-) -> Result<(), Observation> {
+) -> Result<Option<TcpStream>, Observation> {
     let proxy_host = proxy.host_str().unwrap_or_default().to_string();
     let proxy_port = proxy.port_or_known_default().unwrap_or(3128);
     let shown = format!("{}://{proxy_host}:{proxy_port}", proxy.scheme());
     let base = |key: &str| ctx.obs(key).evidence("proxy", shown.clone());
     if proxy.scheme() != "http" {
         // https and socks5 proxies are rarer; reported, not probed.
-        return Ok(());
+        return Ok(None);
     }
     let connect = tokio::time::timeout(
         STEP_TIMEOUT,
@@ -224,7 +248,7 @@ async fn connect_through(
         .nth(1)
         .and_then(|c| c.parse::<u16>().ok());
     match code {
-        Some(200..=299) => Ok(()),
+        Some(200..=299) => Ok(Some(stream)),
         Some(407) => Err(base("proxy.auth_required")
             .evidence("CONNECT", format!("CONNECT {target} → {status_line}"))
             .evidence(
@@ -242,6 +266,119 @@ async fn connect_through(
         _ => Err(base("proxy.connect_refused")
             .evidence("CONNECT", format!("CONNECT {target} → {status_line:?}"))),
     }
+}
+
+/// Does the proxy intercept TLS? The chain presented through the tunnel is compared with the
+/// one the registry presents directly (when it can be reached directly from here), and judged
+/// against the roots Docker would use. An interception Docker would refuse is an error; one
+/// it accepts (the proxy's CA is installed, or the registry is insecure) is a note.
+async fn interception(
+    ctx: &Ctx,
+    proxy: &url::Url,
+    tunnel: TcpStream,
+) -> Option<(Observation, Status)> {
+    let host = ctx.host().trim_matches(['[', ']']).to_string();
+    let hop = Hop::registry(ctx);
+    let direct = async {
+        let resolved = hop::resolve(&ctx.opts, &hop).await.map_err(|(s, _)| s)?;
+        let addrs: Vec<std::net::SocketAddr> = resolved
+            .addrs
+            .iter()
+            .map(|ip| std::net::SocketAddr::new(*ip, hop.port))
+            .collect();
+        let connected = tcp::connect_all(&hop, &addrs).await.map_err(|(s, _)| s)?;
+        let stream = tokio::time::timeout(STEP_TIMEOUT, TcpStream::connect(connected.addr))
+            .await
+            .map_err(|_| "connect timed out".to_string())?
+            .map_err(|e| e.to_string())?;
+        tls::record_chain(stream, &host).await
+    };
+    // Where a proxy is mandatory, the direct path often just times out: bounded, so the
+    // check's own limit is never what ends it.
+    let direct = async {
+        tokio::time::timeout(DIRECT_TIMEOUT, direct)
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "no direct TLS answer within {} ms",
+                    DIRECT_TIMEOUT.as_millis()
+                ))
+            })
+    };
+    let (via, direct) = tokio::join!(tls::record_chain(tunnel, &host), direct);
+    // No TLS through the tunnel at all: the tls check reports what the registry speaks.
+    let via = via.ok()?;
+    let trust = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
+    let trusted = tls::chain_trusted(&trust, &via, &host);
+    let describe = |chain: &[rustls_pki_types::CertificateDer<'static>]| {
+        chain
+            .first()
+            .and_then(|c| x509::parse(c))
+            .map_or("unreadable certificate".to_string(), |i| i.describe())
+    };
+    let issuer = |chain: &[rustls_pki_types::CertificateDer<'static>]| {
+        chain.first().and_then(|c| x509::parse(c)).map(|i| i.issuer)
+    };
+    let via_issuer = issuer(&via).unwrap_or_else(|| "unreadable".into());
+    let direct_note = match &direct {
+        Ok(d) if d.first() == via.first() => return None,
+        Ok(d) if issuer(d).as_deref() == Some(via_issuer.as_str()) => return None,
+        Ok(d) => format!("certificate 0 (server): {}", describe(d)),
+        Err(e) => {
+            if trusted {
+                // Trusted, and nothing to compare with: Docker goes through; nothing to say.
+                return None;
+            }
+            format!("could not be compared (no direct path from here: {e})")
+        }
+    };
+    let shown = proxy_shown(proxy);
+    let entry = go_proxy::suggested_no_proxy_entry(&host);
+    let current = ctx
+        .opts
+        .daemon_proxy
+        .env
+        .no_proxy
+        .clone()
+        .filter(|v| !v.trim().is_empty());
+    let no_proxy_value = match &current {
+        Some(v) => format!("{},{entry}", v.trim().trim_end_matches(',')),
+        None => format!("localhost,127.0.0.1,{entry}"),
+    };
+    let trust_note = if trusted {
+        "trusted: the proxy's CA is among the system roots or in certs.d, so Docker accepts it"
+            .to_string()
+    } else {
+        format!(
+            "not trusted: {via_issuer:?} is neither a system (public) root nor a CA in {}",
+            trust.certs_d.dir.display()
+        )
+    };
+    let mut obs = ctx
+        .obs("proxy.tls_intercepted")
+        .evidence("proxy", shown)
+        .evidence("issuer through the proxy", via_issuer.clone())
+        .evidence(
+            "through the proxy",
+            format!("certificate 0 (server): {}", describe(&via)),
+        )
+        .evidence("direct", direct_note)
+        .evidence("trust", trust_note)
+        .evidence(
+            "NO_PROXY entry (Go syntax)",
+            format!(
+                "{entry} (Go matches it and every subdomain; curl reads a plain name the same way, but unlike Go ignores a leading `*.`)"
+            ),
+        )
+        .var("no_proxy_entry", entry)
+        .var("no_proxy_value", no_proxy_value);
+    let status = if trusted || ctx.explicitly_insecure() {
+        obs = obs.severity(Severity::Info);
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    Some((obs, status))
 }
 
 /// URL user info is percent-encoded (`p%40ss` is `p@ss`); the proxy wants the plain value.

@@ -11,7 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
+use super::hop::{Hop, Role};
+use super::{CheckOptions, Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
 use crate::net::tls_verify::{self, Judged, Recording};
 use crate::net::trust::{self, Trust};
 use crate::net::x509::{self, CertInfo};
@@ -45,6 +46,9 @@ enum Handshake {
         server_date: Option<i64>,
     },
     SpeaksHttp(String),
+    /// The server wants a TLS version older than 1.2, which neither Go (since 1.18, as a
+    /// client) nor rustls will speak.
+    LegacyVersion(String),
     Failed(String),
     Stalled,
 }
@@ -53,43 +57,116 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let Some(addr) = ctx.board.reachable.get().copied() else {
         return ProbeResult::skip("no reachable address");
     };
-    let host = ctx.host().to_string();
+    let hop = Hop::registry(ctx);
+    let (result, transport) = examine(&ctx.opts, &hop, addr).await;
+    if let Some(t) = transport {
+        let _ = ctx.board.transport.set(t);
+    }
+    result
+}
+
+/// The TLS step of a hop: handshake with `addr`, record the chain, judge it as Go would. The
+/// transport is how later HTTP requests talk to the hop, when Docker would use it at all.
+pub async fn examine(
+    opts: &CheckOptions,
+    hop: &Hop,
+    addr: SocketAddr,
+) -> (ProbeResult, Option<Transport>) {
+    let host = hop.host.clone();
     let recorder = Recording::new();
     let handshake = handshake(&host, addr, recorder.clone()).await;
     let chain = recorder.chain();
 
     match handshake {
-        Handshake::SpeaksHttp(status_line) => plain_http(ctx, addr, &status_line),
-        Handshake::Stalled => ProbeResult::fail(
-            "the TLS handshake got no answer".to_string(),
-            vec![
-                ctx.obs("tls.handshake_stalled")
-                    .evidence("address", addr.to_string())
-                    .evidence(
-                        "handshake",
-                        format!(
-                            "TCP connected, then no TLS answer within {} ms",
-                            HANDSHAKE_TIMEOUT.as_millis()
+        Handshake::SpeaksHttp(status_line) => plain_http(hop, addr, &status_line),
+        Handshake::Stalled => (
+            ProbeResult::fail(
+                "the TLS handshake got no answer".to_string(),
+                vec![
+                    hop.obs("tls.handshake_stalled")
+                        .evidence("address", addr.to_string())
+                        .evidence(
+                            "handshake",
+                            format!(
+                                "TCP connected, then no TLS answer within {} ms",
+                                HANDSHAKE_TIMEOUT.as_millis()
+                            ),
                         ),
-                    ),
-            ],
+                ],
+            ),
+            None,
         ),
-        Handshake::Failed(err) => ProbeResult::fail(
-            format!("TLS handshake failed: {err}"),
-            vec![
-                ctx.obs("tls.handshake_failed")
-                    .evidence("address", addr.to_string())
-                    .evidence("handshake error", err),
-            ],
+        Handshake::LegacyVersion(err) => (
+            ProbeResult::fail(
+                format!("the server offers only TLS older than 1.2: {err}"),
+                vec![
+                    hop.obs("tls.legacy_version")
+                        .evidence("address", addr.to_string())
+                        .evidence("handshake error", err)
+                        .evidence(
+                            "offered",
+                            "TLS 1.2 and 1.3 (what Docker's Go client offers by default since Go 1.18)",
+                        ),
+                ],
+            ),
+            None,
         ),
+        Handshake::Failed(err) => {
+            // The certificate arrived before the handshake broke: a key too weak for the
+            // verifier (rustls refuses RSA under 2048 bits) says more than the bare error.
+            let infos: Vec<Option<CertInfo>> = chain.iter().map(|c| x509::parse(c)).collect();
+            let weak = weak_params(&infos);
+            if !weak.is_empty() {
+                let mut observations = Vec::new();
+                let mut status = Status::Warn;
+                for (key, detail, severity) in weak {
+                    if severity == Severity::Error {
+                        status = Status::Fail;
+                    }
+                    let mut obs = hop
+                        .obs(key)
+                        .severity(severity)
+                        .evidence("finding", detail)
+                        .evidence("address", addr.to_string());
+                    for (i, info) in infos.iter().enumerate() {
+                        obs = obs.evidence(
+                            format!("certificate {i}"),
+                            info.as_ref()
+                                .map_or("unreadable certificate".into(), CertInfo::describe),
+                        );
+                    }
+                    observations.push(obs.evidence("regdoctor's handshake", err.clone()));
+                }
+                return (
+                    ProbeResult {
+                        status: Some(status),
+                        summary: Some(format!("weak certificate parameters; {err}")),
+                        skip_reason: None,
+                        observations,
+                    },
+                    None,
+                );
+            }
+            (
+                ProbeResult::fail(
+                    format!("TLS handshake failed: {err}"),
+                    vec![
+                        hop.obs("tls.handshake_failed")
+                            .evidence("address", addr.to_string())
+                            .evidence("handshake error", err),
+                    ],
+                ),
+                None,
+            )
+        }
         Handshake::Done {
             version,
             alpn,
             server_date,
         } => {
             // Loading the system roots costs tens of milliseconds: only when TLS is spoken.
-            let trust = trust::load(&ctx.opts.certs_dir, &ctx.target.registry.host_port());
-            judge(ctx, addr, &trust, &chain, version, alpn, server_date)
+            let trust = trust::load(&opts.certs_dir, &hop.certs_key);
+            judge(hop, addr, &trust, &chain, version, alpn, server_date)
         }
     }
 }
@@ -145,6 +222,20 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
                     return Handshake::SpeaksHttp(line);
                 }
             }
+            if matches!(
+                inner,
+                Some(
+                    TlsError::AlertReceived(rustls::AlertDescription::ProtocolVersion)
+                        | TlsError::PeerIncompatible(
+                            rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
+                                | rustls::PeerIncompatible::SupportedVersionsExtensionRequired
+                        )
+                )
+            ) {
+                return Handshake::LegacyVersion(
+                    inner.map(ToString::to_string).unwrap_or_default(),
+                );
+            }
             let text = match inner {
                 Some(tls) => tls.to_string(),
                 None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -162,6 +253,65 @@ async fn handshake(host: &str, addr: SocketAddr, recorder: Arc<Recording>) -> Ha
             };
             Handshake::Failed(text)
         }
+    }
+}
+
+/// A TLS handshake over an already open stream (a proxy's CONNECT tunnel, a direct
+/// connection), keeping the presented chain whatever it is. Nothing is sent afterwards.
+pub async fn record_chain<S>(stream: S, host: &str) -> Result<Vec<CertificateDer<'static>>, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let recorder = Recording::new();
+    let config = tls_verify::client_config(recorder.clone())
+        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+    let name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+        .map_err(|_| format!("{host:?} is not a valid TLS server name"))?;
+    let connector = TlsConnector::from(Arc::new(config));
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(name, stream)).await {
+        Err(_) => Err(format!(
+            "no TLS answer within {} ms",
+            HANDSHAKE_TIMEOUT.as_millis()
+        )),
+        Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
+        Ok(Ok(_)) => {
+            let chain = recorder.chain();
+            if chain.is_empty() {
+                Err("no certificate presented".into())
+            } else {
+                Ok(chain)
+            }
+        }
+    }
+}
+
+/// Would Go's verifier find a path from this chain to a trusted root? Only trust is judged
+/// here: dates and names are other findings. A leaf that is itself in the pool counts, as in Go.
+pub fn chain_trusted(trust: &Trust, chain: &[CertificateDer<'static>], host: &str) -> bool {
+    let Some((leaf, intermediates)) = chain.split_first() else {
+        return false;
+    };
+    if trust.contains(leaf.as_ref()) {
+        return true;
+    }
+    let Ok(verifier) = tls_verify::webpki(trust.roots.clone()) else {
+        return false;
+    };
+    let name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+        .unwrap_or_else(|_| ServerName::try_from("invalid.invalid").expect("static name is valid"));
+    use rustls::client::danger::ServerCertVerifier;
+    match verifier.verify_server_cert(leaf, intermediates, &name, &[], UnixTime::now()) {
+        Ok(_) => true,
+        Err(TlsError::InvalidCertificate(ce)) => matches!(
+            ce,
+            CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. }
+                | CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. }
+        ),
+        Err(_) => false,
     }
 }
 
@@ -236,8 +386,8 @@ async fn http_status_line(host: &str, addr: SocketAddr) -> Option<String> {
         .flatten()
 }
 
-fn plain_http(ctx: &Ctx, addr: SocketAddr, status_line: &str) -> ProbeResult {
-    let port = ctx.port();
+fn plain_http(hop: &Hop, addr: SocketAddr, status_line: &str) -> (ProbeResult, Option<Transport>) {
+    let port = hop.port;
     let evidence = |o: Observation| {
         o.evidence("address", addr.to_string())
             .evidence(
@@ -246,30 +396,31 @@ fn plain_http(ctx: &Ctx, addr: SocketAddr, status_line: &str) -> ProbeResult {
             )
             .evidence("plain HTTP GET /v2/", status_line.to_string())
     };
-    if let Some(reason) = ctx.insecure_reason() {
-        let _ = ctx.board.transport.set(Transport {
+    if let Some(reason) = hop.insecure.clone() {
+        let transport = Transport {
             scheme: Scheme::Http,
             addr,
             tls: None,
-        });
-        let obs = evidence(ctx.obs("tls.plain_http_allowed"))
+        };
+        let obs = evidence(hop.obs("tls.plain_http_allowed"))
             .evidence("why Docker allows it", reason.clone());
         let mut r = ProbeResult::pass(format!(
             "no TLS on port {port}: plain HTTP, allowed ({reason})"
         ));
         r.observations.push(obs);
-        return r;
+        return (r, Some(transport));
     }
-    ProbeResult::fail(
-        format!("port {port} speaks plain HTTP, and Docker will only use TLS for this registry"),
-        vec![evidence(ctx.obs("tls.server_speaks_http")).evidence(
-            "insecure-registries",
+    (
+        ProbeResult::fail(
             format!(
-                "{} is not listed in {}",
-                ctx.target.registry.host_port(),
-                ctx.opts.daemon_config_path.display()
+                "port {port} speaks plain HTTP, and Docker will only use TLS for this registry"
             ),
-        )],
+            vec![evidence(hop.obs("tls.server_speaks_http")).evidence(
+                "insecure-registries",
+                format!("{} is not listed in {}", hop.certs_key, hop.daemon_config),
+            )],
+        ),
+        None,
     )
 }
 
@@ -281,23 +432,26 @@ fn now_unix() -> i64 {
 }
 
 fn judge(
-    ctx: &Ctx,
+    hop: &Hop,
     addr: SocketAddr,
     trust: &Trust,
     chain: &[CertificateDer<'static>],
     version: String,
     alpn: Option<String>,
     server_date: Option<i64>,
-) -> ProbeResult {
-    let host = ctx.host().to_string();
+) -> (ProbeResult, Option<Transport>) {
+    let host = hop.host.clone();
     let infos: Vec<Option<CertInfo>> = chain.iter().map(|c| x509::parse(c)).collect();
     let Some((leaf_der, intermediates)) = chain.split_first() else {
-        return ProbeResult::fail(
-            "the server sent no certificate",
-            vec![
-                ctx.obs("tls.handshake_failed")
-                    .evidence("handshake", "no certificate presented"),
-            ],
+        return (
+            ProbeResult::fail(
+                "the server sent no certificate",
+                vec![
+                    hop.obs("tls.handshake_failed")
+                        .evidence("handshake", "no certificate presented"),
+                ],
+            ),
+            None,
         );
     };
     let leaf = infos.first().cloned().flatten();
@@ -320,7 +474,12 @@ fn judge(
 
     let verifier = match tls_verify::webpki(trust.roots.clone()) {
         Ok(v) => v,
-        Err(e) => return ProbeResult::fail(format!("cannot build a verifier: {e}"), Vec::new()),
+        Err(e) => {
+            return (
+                ProbeResult::fail(format!("cannot build a verifier: {e}"), Vec::new()),
+                None,
+            );
+        }
     };
     let server_name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
         .unwrap_or_else(|_| ServerName::try_from("invalid.invalid").expect("static name is valid"));
@@ -403,6 +562,17 @@ fn judge(
             );
         }
     }
+    let weak = weak_params(&infos);
+    let sha1_refused = weak.iter().any(|(k, _, _)| *k == "tls.legacy_signature");
+    let mut severities: std::collections::HashMap<&'static str, Severity> =
+        std::collections::HashMap::new();
+    for (key, detail, severity) in weak {
+        severities
+            .entry(key)
+            .and_modify(|s| *s = (*s).max(severity))
+            .or_insert(severity);
+        keys.push((key, detail));
+    }
     let go_accepts_leaf_in_pool = trust.contains(leaf_der.as_ref());
     let mut verifier_said = "trusted".to_string();
     if let Err(err) = &rustls_verdict {
@@ -421,13 +591,17 @@ fn judge(
         };
         // Go accepts a server certificate that is itself in the root pool (x509.Verify's
         // short-cut), where webpki refuses e.g. a CA:TRUE self-signed one. Predict Docker.
-        if trust_problem && !go_accepts_leaf_in_pool {
+        // A SHA-1 signature is the reason Go cannot build the chain: said once, by its name.
+        if trust_problem && !go_accepts_leaf_in_pool && !sha1_refused {
             let key = match &leaf {
                 Some(l) if l.self_issued => "tls.self_signed",
                 Some(l)
                     if intermediates.is_empty()
                         && (!l.ca_issuers_urls.is_empty()
                             || (!trust.certs_d.cas.is_empty()
+                                // The realm is judged with the registry's CAs, which say
+                                // nothing about the realm's own chain.
+                                && hop.role != Role::Realm
                                 && !trust.certs_d.cas.iter().any(|(_, ca)| {
                                     x509::parse(ca).is_some_and(|c| c.subject == l.issuer)
                                 }))) =>
@@ -446,9 +620,9 @@ fn judge(
 
     let mut observations = Vec::new();
     let mut failing = false;
-    let explicitly_insecure = ctx.explicitly_insecure();
+    let explicitly_insecure = hop.explicitly_insecure;
     for (key, detail) in &keys {
-        let mut obs = ctx.obs(key);
+        let mut obs = hop.obs(key);
         obs = obs.evidence("finding", detail.clone());
         for (l, v) in &common {
             obs = obs.evidence(l.clone(), v.clone());
@@ -457,19 +631,23 @@ fn judge(
         if let Some(u) = leaf.as_ref().and_then(|l| l.ca_issuers_urls.first()) {
             obs = obs.evidence("issuer certificate URL (AIA)", u.clone());
         }
-        if *key != "tls.expiring_soon" {
-            if explicitly_insecure {
-                obs = obs
-                    .severity(Severity::Info)
-                    .evidence("docker", "this registry is in insecure-registries, so Docker does not verify its certificate");
-            } else {
-                failing = true;
-                if let Some(reason) = ctx.insecure_reason() {
-                    obs = obs.evidence(
-                        "docker",
-                        format!("Docker skips verification here ({reason}), so `docker pull` may still work; podman, containerd, skopeo, Kubernetes nodes and any client that dials this registry by name will refuse it"),
-                    );
-                }
+        let warning_only = *key == "tls.expiring_soon"
+            || severities.get(key).is_some_and(|s| *s == Severity::Warning);
+        if warning_only {
+            if let Some(sev) = severities.get(key) {
+                obs = obs.severity(*sev);
+            }
+        } else if explicitly_insecure {
+            obs = obs
+                .severity(Severity::Info)
+                .evidence("docker", "this registry is in insecure-registries, so Docker does not verify its certificate");
+        } else {
+            failing = true;
+            if let Some(reason) = &hop.insecure {
+                obs = obs.evidence(
+                    "docker",
+                    format!("Docker skips verification here ({reason}), so `docker pull` may still work; podman, containerd, skopeo, Kubernetes nodes and any client that dials this registry by name will refuse it"),
+                );
             }
         }
         observations.push(obs);
@@ -498,22 +676,68 @@ fn judge(
     } else {
         Status::Warn
     };
+    let mut transport = None;
     if !failing {
         let judged = Judged::new(verifier, Some(leaf_der.clone()), explicitly_insecure);
         if let Ok(config) = tls_verify::client_config(judged) {
-            let _ = ctx.board.transport.set(Transport {
+            transport = Some(Transport {
                 scheme: Scheme::Https,
                 addr,
                 tls: Some(Arc::new(config)),
             });
         }
     }
-    ProbeResult {
-        status: Some(status),
-        summary: Some(summary),
-        skip_reason: None,
-        observations,
+    (
+        ProbeResult {
+            status: Some(status),
+            summary: Some(summary),
+            skip_reason: None,
+            observations,
+        },
+        transport,
+    )
+}
+
+/// Legacy parameters in the presented chain, judged as Go judges them: a SHA-1 (or MD5)
+/// signature on any certificate but a self-signed root is refused since Go 1.18 (a root's own
+/// signature is never checked); an RSA key under 1024 bits is refused since Go 1.24; under 2048
+/// bits it is accepted but weak.
+pub fn weak_params(infos: &[Option<CertInfo>]) -> Vec<(&'static str, String, Severity)> {
+    let mut out = Vec::new();
+    for (i, info) in infos.iter().enumerate() {
+        let Some(c) = info else { continue };
+        let which = if i == 0 {
+            "the server certificate".to_string()
+        } else {
+            format!("certificate {i} (\"{}\")", c.subject)
+        };
+        if c.legacy_signature() && !(i > 0 && c.self_issued) {
+            out.push((
+                "tls.legacy_signature",
+                format!(
+                    "{which} is signed with {} by \"{}\"; Go (and so Docker) refuses such signatures since Go 1.18",
+                    c.signature, c.issuer
+                ),
+                Severity::Error,
+            ));
+        }
+        if let Some(bits) = c.rsa_bits {
+            if bits < 1024 {
+                out.push((
+                    "tls.weak_key",
+                    format!("{which} has an RSA key of {bits} bits; Go refuses RSA keys under 1024 bits since Go 1.24"),
+                    Severity::Error,
+                ));
+            } else if bits < 2048 {
+                out.push((
+                    "tls.weak_key",
+                    format!("{which} has an RSA key of {bits} bits; Docker still accepts it, but keys under 2048 bits are considered breakable and other clients refuse them"),
+                    Severity::Warning,
+                ));
+            }
+        }
     }
+    out
 }
 
 fn trust_summary(trust: &Trust) -> String {
@@ -551,6 +775,64 @@ fn trust_summary(trust: &Trust) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::weak_params;
+    use crate::net::x509::CertInfo;
+    use crate::rules::Severity;
+
+    fn cert(signature: &str, rsa_bits: Option<usize>, self_issued: bool) -> Option<CertInfo> {
+        Some(CertInfo {
+            subject: "CN=s".into(),
+            issuer: if self_issued { "CN=s" } else { "CN=i" }.into(),
+            dns_names: vec![],
+            ip_addresses: vec![],
+            not_before: 0,
+            not_after: 0,
+            is_ca: self_issued,
+            self_issued,
+            key: String::new(),
+            rsa_bits,
+            signature: signature.into(),
+            ca_issuers_urls: vec![],
+        })
+    }
+
+    #[test]
+    fn weak_parameters_are_judged_as_go_does() {
+        let keys = |chain: &[Option<CertInfo>]| -> Vec<(&'static str, Severity)> {
+            weak_params(chain)
+                .into_iter()
+                .map(|(k, _, s)| (k, s))
+                .collect()
+        };
+        // SHA-1 on the leaf or an intermediate: refused; on a self-signed root: never checked.
+        assert_eq!(
+            keys(&[cert("SHA1-RSA", Some(2048), false)]),
+            vec![("tls.legacy_signature", Severity::Error)]
+        );
+        assert_eq!(
+            keys(&[
+                cert("SHA256-RSA", Some(2048), false),
+                cert("SHA1-RSA", Some(4096), true)
+            ]),
+            vec![]
+        );
+        assert_eq!(
+            keys(&[cert("ECDSA-SHA1", None, false)]),
+            vec![("tls.legacy_signature", Severity::Error)]
+        );
+        // Key sizes: under 1024 refused (Go 1.24), under 2048 weak, 2048 fine.
+        assert_eq!(
+            keys(&[cert("SHA256-RSA", Some(512), false)]),
+            vec![("tls.weak_key", Severity::Error)]
+        );
+        assert_eq!(
+            keys(&[cert("SHA256-RSA", Some(1024), false)]),
+            vec![("tls.weak_key", Severity::Warning)]
+        );
+        assert_eq!(keys(&[cert("SHA256-RSA", Some(2048), false)]), vec![]);
+        assert_eq!(keys(&[None, cert("ECDSA-SHA256", None, false)]), vec![]);
+    }
+
     #[test]
     fn http_dates_parse() {
         assert_eq!(

@@ -42,14 +42,17 @@ categories! {
     AuthTokenEndpoint => "auth_token_endpoint",
     AuthBadCredentials => "auth_bad_credentials",
     K8sPullSecret => "k8s_pull_secret",
-    AuthScopeDenied => "auth_scope_denied",
+    // A repository that does not exist, or a registry that cannot do the operation at all,
+    // explains a denied scope (Harbor and ACR grant nothing on a missing project; a proxy
+    // cache grants no push), so both rank before it.
     RepoNotFound => "repo_not_found",
+    UnsupportedOperation => "unsupported_operation",
+    AuthScopeDenied => "auth_scope_denied",
     ManifestUnknown => "manifest_unknown",
     PlatformMismatch => "platform_mismatch",
     RateLimited => "rate_limited",
     QuotaExceeded => "quota_exceeded",
     RequestTooLarge => "request_too_large",
-    UnsupportedOperation => "unsupported_operation",
     RegistryServerError => "registry_server_error",
 }
 

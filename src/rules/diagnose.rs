@@ -7,6 +7,7 @@ use crate::i18n::Lang;
 use crate::observe::Observation;
 use crate::report::{CauseOut, Finding, FixOut};
 
+use super::category::Category;
 use super::{Rule, RuleSet};
 
 /// A finding for `rule`, in `lang`, with `{placeholders}` filled from `vars`.
@@ -85,6 +86,24 @@ pub fn fill_placeholders(text: &str, vars: &BTreeMap<String, String>) -> String 
     out
 }
 
+/// The category a finding ranks as. A token realm that refuses or drops connections is, by the
+/// taxonomy, a token endpoint problem (`auth_token_endpoint`: "the realm is unreachable"), so
+/// the realm hop's connection failures rank with it, after the auth check's own finding; a
+/// realm name that does not resolve stays `dns_resolution`, which names the realm too.
+fn rank_category(f: &Finding) -> Category {
+    if f.check.as_deref() == Some("realm-path") && f.category == Category::NetworkUnreachable {
+        Category::AuthTokenEndpoint
+    } else {
+        f.category
+    }
+}
+
+/// Findings about the registry's own path come before those about a side hop (the realm, a
+/// mirror) of the same rank.
+fn on_hop(f: &Finding) -> bool {
+    matches!(f.check.as_deref(), Some("realm-path" | "mirror-path"))
+}
+
 /// Findings from a check run: one per observation, ranked with the likeliest root cause first:
 /// errors before warnings before notes, then the lower network layer first (a DNS failure
 /// explains everything after it), then the more specific rule.
@@ -111,7 +130,8 @@ pub fn from_observations(
     ranked.sort_by(|(a, pa), (b, pb)| {
         b.severity
             .cmp(&a.severity)
-            .then(a.category.cmp(&b.category))
+            .then(rank_category(a).cmp(&rank_category(b)))
+            .then(on_hop(a).cmp(&on_hop(b)))
             .then(pb.cmp(pa))
     });
     ranked.into_iter().map(|(f, _)| f).collect()

@@ -1,23 +1,79 @@
-//! All `explain` patterns compiled once into a `RegexSet`: one pass per line finds every rule
-//! whose text appears, and only those rules' `also` conditions run afterwards.
+//! Matching `explain` patterns against text without compiling all of them. Every pattern's
+//! required literals (see `literals`) go into one Aho-Corasick automaton: it finds candidate
+//! lines in a large block, and, on a line, names the few patterns worth running. Each pattern's
+//! regex is compiled the first time it is a candidate, so a one-line paste compiles a handful
+//! instead of hundreds (a `RegexSet` of all of them cost ~33 ms of start-up).
 
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::sync::OnceLock;
+
+use regex::bytes::{Regex, RegexBuilder};
 
 use super::RuleSet;
 
 pub struct Matcher {
-    set: RegexSet,
-    /// All patterns as one alternation over bytes: finds the next candidate line in a block of
-    /// thousands without looking at each line (explain's hot path).
-    any: std::sync::OnceLock<Option<Regex>>,
-    alternation: String,
-    /// Parallel to the set's patterns.
+    /// Built on first use.
+    prefilter: OnceLock<Prefilter>,
+    /// Each pattern's required literals, `None` for those without.
+    literals: Vec<Option<Vec<Vec<u8>>>>,
+    /// Pattern sources, with ASCII word boundaries.
+    sources: Vec<String>,
+    /// Parallel to `sources`.
     entries: Vec<Entry>,
+}
+
+/// The automaton over all required literals (with, for each literal, its pattern), plus one
+/// regex alternation of the few patterns that have none.
+struct Prefilter {
+    /// A contiguous NFA: quick to build, for single lines.
+    literals: Option<aho_corasick::AhoCorasick>,
+    /// The same literals as a DFA, for scanning large blocks (twice as fast to run, four times
+    /// slower to build: only when a large input needs it).
+    block_literals: OnceLock<Option<aho_corasick::AhoCorasick>>,
+    /// The literals, for building `block_literals`.
+    all: Vec<Vec<u8>>,
+    /// Literal index → pattern index.
+    owner: Vec<usize>,
+    residual: Option<Regex>,
+    /// Patterns without literals: candidates on every line.
+    always: Vec<usize>,
+    /// Building failed: every pattern is a candidate everywhere (slow, never wrong).
+    broken: bool,
 }
 
 struct Entry {
     rule: usize,
+    regex: OnceLock<Option<Regex>>,
     also: Vec<Regex>,
+}
+
+fn automaton<P: AsRef<[u8]>>(
+    literals: &[P],
+    dfa: bool,
+) -> Result<Option<aho_corasick::AhoCorasick>, aho_corasick::BuildError> {
+    if literals.is_empty() {
+        return Ok(None);
+    }
+    let kind = if dfa {
+        aho_corasick::AhoCorasickKind::DFA
+    } else {
+        aho_corasick::AhoCorasickKind::ContiguousNFA
+    };
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(kind))
+        .build(literals)
+        .map(Some)
+}
+
+fn build(source: &str) -> Result<Regex, regex::Error> {
+    // ASCII mode: Unicode case folding made compiling hundreds of patterns cost over 100 ms;
+    // error messages are ASCII, and non-ASCII literals (Chinese console messages) still match
+    // byte for byte.
+    RegexBuilder::new(source)
+        .case_insensitive(true)
+        .unicode(false)
+        .size_limit(16 << 20)
+        .build()
 }
 
 impl Matcher {
@@ -33,43 +89,33 @@ impl Matcher {
                 let also = p
                     .also
                     .iter()
-                    .map(|a| {
-                        RegexBuilder::new(&ascii_word_boundaries(a))
-                            .unicode(false)
-                            .case_insensitive(true)
-                            .build()
-                    })
+                    .map(|a| build(&ascii_word_boundaries(a)))
                     .collect::<Result<Vec<_>, _>>()?;
-                entries.push(Entry { rule: i, also });
+                entries.push(Entry {
+                    rule: i,
+                    regex: OnceLock::new(),
+                    also,
+                });
             }
         }
-        let alternation = if sources.is_empty() {
-            // Matches nothing.
-            "[^\\s\\S]".to_string()
-        } else {
-            sources
-                .iter()
-                .map(|s| format!("(?:{s})"))
-                .collect::<Vec<_>>()
-                .join("|")
-        };
-
-        // ASCII mode, like `any`: compiling hundreds of patterns with Unicode case folding cost
-        // over 100 ms of start-up; error messages are ASCII, and non-ASCII literals (Chinese
-        // console messages) still match byte for byte.
-        let set = RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .unicode(false)
-            // Hundreds of case-insensitive patterns exceed the default limits.
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()?;
+        let literals = sources
+            .iter()
+            .map(|s| super::literals::required(s))
+            .collect();
         Ok(Matcher {
-            set,
-            any: std::sync::OnceLock::new(),
-            alternation,
+            prefilter: OnceLock::new(),
+            literals,
+            sources,
             entries,
         })
+    }
+
+    /// Compiles every pattern now: for `rules` validation and tests (explain never needs to).
+    pub fn compile_all(&self) -> Result<(), (usize, regex::Error)> {
+        for (i, s) in self.sources.iter().enumerate() {
+            build(s).map_err(|e| (i, e))?;
+        }
+        Ok(())
     }
 
     /// How many patterns the set holds.
@@ -87,22 +133,87 @@ impl Matcher {
     /// Built on first use: a one-line paste never needs it, and it costs start-up time.
     /// `None` (every line is a candidate) if it cannot be built.
     pub fn next_candidate(&self, block: &[u8], at: usize) -> Option<usize> {
-        let any = self.any.get_or_init(|| {
-            RegexBuilder::new(&self.alternation)
+        if at >= block.len() {
+            return None;
+        }
+        let pf = self.prefilter();
+        if pf.broken {
+            return Some(at);
+        }
+        let block_ac = pf
+            .block_literals
+            .get_or_init(|| automaton(&pf.all, true).ok().flatten());
+        let by_literal = block_ac.as_ref().and_then(|ac| {
+            ac.find(aho_corasick::Input::new(block).span(at..block.len()))
+                .map(|m| m.start())
+        });
+        // The residual regex need not look past the literal hit.
+        let limit = by_literal.map_or(block.len(), |p| (p + 1).min(block.len()));
+        let by_regex = pf.residual.as_ref().and_then(|re| {
+            re.shortest_match_at(&block[..limit], at)
+                .map(|end| end.saturating_sub(1).max(at))
+        });
+        match (by_literal, by_regex) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn prefilter(&self) -> &Prefilter {
+        self.prefilter.get_or_init(|| self.build_prefilter())
+    }
+
+    fn build_prefilter(&self) -> Prefilter {
+        let mut lits: Vec<&[u8]> = Vec::new();
+        let mut owner = Vec::new();
+        let mut residual: Vec<String> = Vec::new();
+        let mut always = Vec::new();
+        for (i, (source, l)) in self.sources.iter().zip(&self.literals).enumerate() {
+            match l {
+                Some(set) => {
+                    for lit in set {
+                        lits.push(lit);
+                        owner.push(i);
+                    }
+                }
+                None => {
+                    residual.push(format!("(?:{source})"));
+                    always.push(i);
+                }
+            }
+        }
+        let literals = automaton(&lits, false);
+        let residual = if residual.is_empty() {
+            Ok(None)
+        } else {
+            RegexBuilder::new(&residual.join("|"))
                 .case_insensitive(true)
                 // Rules anchor with ^ and $ per line; in a block those are line boundaries.
                 .multi_line(true)
                 .unicode(false)
-                .size_limit(64 << 20)
-                .dfa_size_limit(64 << 20)
+                .size_limit(16 << 20)
                 .build()
-                .ok()
-        });
-        match any {
-            Some(re) => re
-                .shortest_match_at(block, at)
-                .map(|end| end.saturating_sub(1).max(at)),
-            None => (at < block.len()).then_some(at),
+                .map(Some)
+        };
+        match (literals, residual) {
+            (Ok(literals), Ok(residual)) => Prefilter {
+                literals,
+                block_literals: OnceLock::new(),
+                all: lits.iter().map(|l| l.to_vec()).collect(),
+                owner,
+                residual,
+                always,
+                broken: false,
+            },
+            _ => Prefilter {
+                literals: None,
+                block_literals: OnceLock::new(),
+                all: Vec::new(),
+                owner: Vec::new(),
+                residual: None,
+                always: (0..self.sources.len()).collect(),
+                broken: true,
+            },
         }
     }
 
@@ -115,12 +226,22 @@ impl Matcher {
     pub fn match_line(&self, line: &str, out: &mut Vec<usize>) {
         out.clear();
         let line = line.as_bytes();
-        if !self.set.is_match(line) {
-            return;
+        let pf = self.prefilter();
+        let mut candidates: Vec<usize> = pf.always.clone();
+        if let Some(ac) = &pf.literals {
+            candidates.extend(
+                ac.find_overlapping_iter(line)
+                    .map(|m| pf.owner[m.pattern().as_usize()]),
+            );
         }
-        for i in self.set.matches(line).iter() {
+        candidates.sort_unstable();
+        candidates.dedup();
+        for i in candidates {
             let entry = &self.entries[i];
-            if entry.also.iter().all(|re| re.is_match(line)) {
+            let Some(re) = entry.regex.get_or_init(|| build(&self.sources[i]).ok()) else {
+                continue;
+            };
+            if re.is_match(line) && entry.also.iter().all(|a| a.is_match(line)) {
                 out.push(entry.rule);
             }
         }
@@ -171,9 +292,55 @@ mod tests {
     }
 
     #[test]
-    fn every_built_in_pattern_compiles_into_one_set() {
+    fn every_built_in_pattern_compiles() {
         let rules = RuleSet::embedded().unwrap();
         let m = Matcher::new(&rules).unwrap();
         assert!(m.len() > 100);
+        m.compile_all().unwrap();
+    }
+
+    /// The prefilter never hides a match: every line a pattern matches is found with it, both
+    /// line by line and by the block search.
+    #[test]
+    fn prefiltered_matching_agrees_with_plain_regexes() {
+        let rules = RuleSet::embedded().unwrap();
+        let m = Matcher::new(&rules).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/errors");
+        let mut lines = Vec::new();
+        for cat in std::fs::read_dir(dir).unwrap() {
+            for f in std::fs::read_dir(cat.unwrap().path()).unwrap() {
+                let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+                lines.extend(text.lines().map(str::to_string));
+            }
+        }
+        let plain: Vec<Regex> = m.sources.iter().map(|s| build(s).unwrap()).collect();
+        let mut out = Vec::new();
+        for line in &lines {
+            let mut want: Vec<usize> = plain
+                .iter()
+                .enumerate()
+                .filter(|(i, re)| {
+                    re.is_match(line.as_bytes())
+                        && m.entries[*i]
+                            .also
+                            .iter()
+                            .all(|a| a.is_match(line.as_bytes()))
+                })
+                .map(|(i, _)| m.entries[i].rule)
+                .collect();
+            want.sort_unstable();
+            want.dedup();
+            m.match_line(line, &mut out);
+            assert_eq!(out, want, "{line}");
+            if !want.is_empty() {
+                let block = format!("padding line\n{line}\nmore padding\n");
+                let hit = m.next_candidate(block.as_bytes(), 0);
+                assert!(
+                    hit.is_some_and(|h| h >= 13 && h <= 13 + line.len()),
+                    "block search missed {line:?}: {hit:?}"
+                );
+            }
+        }
+        assert!(lines.len() > 300);
     }
 }

@@ -3,6 +3,7 @@
 pub mod category;
 pub mod diagnose;
 pub mod embedded;
+pub mod literals;
 pub mod matcher;
 #[cfg(test)]
 mod registry_tests;

@@ -351,3 +351,38 @@ fn mirrors_are_checked_live_and_a_registry_is_not_a_mirror() {
         .run();
     assert!(run.json()["findings"].to_string().contains("RD-MIR-008"));
 }
+
+/// With content trust on in this shell, the Notary server the CLI would ask is tried: one that
+/// does not answer fails every pull, and the report names it and why it is that server.
+#[test]
+fn content_trust_with_an_unreachable_notary_names_the_server() {
+    let closed = crate::support::registry::free_port();
+    let server = format!("https://127.0.0.1:{closed}");
+    let run = Regdoctor::new()
+        .args([
+            "check",
+            "127.0.0.1:5000/team/app:1",
+            "--json",
+            "--only",
+            "content-trust",
+        ])
+        .env("DOCKER_CONTENT_TRUST", "1")
+        .env("DOCKER_CONTENT_TRUST_SERVER", server.clone())
+        .run();
+    let report = run.json();
+    assert_eq!(run.code, 1, "{report:#}");
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "RD-TRUST-002")
+        .unwrap_or_else(|| panic!("no notary finding: {report:#}"));
+    assert_eq!(f["category"], "content_trust");
+    let ev = crate::support::report::evidence_text(f);
+    assert!(
+        ev.contains(&format!("GET {server}/_notary_server/health"))
+            && ev.contains("DOCKER_CONTENT_TRUST_SERVER")
+            && ev.to_lowercase().contains("refused"),
+        "{ev}"
+    );
+}

@@ -79,3 +79,96 @@ fn a_registry_answer_passes() {
     let (code, report) = check(servers::registry_ok());
     assert_eq!(code, 0, "{report:#}");
 }
+
+/// A registry that answers `/v2/` but throttles the manifest, as Docker Hub does, with its quota
+/// headers; and one that answers 200 with the quota, which goes into the summary.
+#[test]
+fn a_throttled_manifest_is_rate_limited_with_the_quota_shown() {
+    let throttled = servers::route(None, |r: &servers::Request| {
+        if r.target.contains("/manifests/") {
+            servers::http_response(
+                "429 Too Many Requests",
+                &[
+                    ("Content-Type", "application/json"),
+                    ("RateLimit-Limit", "100;w=21600"),
+                    ("RateLimit-Remaining", "0;w=21600"),
+                ],
+                r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]}"#,
+            )
+        } else {
+            servers::http_response("200 OK", &[("Content-Type", "application/json")], "{}")
+        }
+    });
+    let run = Regdoctor::new()
+        .args([
+            "check",
+            &format!("{}/library/app:1", throttled.addr),
+            "--json",
+        ])
+        .run();
+    let report = run.json();
+    assert_eq!(run.code, 1);
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "rate_limited", "{report:#}");
+    assert_eq!(top["check"], "manifest", "{report:#}");
+    assert!(
+        crate::support::report::evidence_text(top)
+            .contains("RateLimit: 0;w=21600 left of 100;w=21600"),
+        "{report:#}"
+    );
+
+    let fine = servers::route(None, |r: &servers::Request| {
+        let mut headers = vec![("Content-Type", "application/json")];
+        if r.target.contains("/manifests/") {
+            headers = vec![
+                (
+                    "Content-Type",
+                    "application/vnd.docker.distribution.manifest.v2+json",
+                ),
+                ("RateLimit-Limit", "100;w=21600"),
+                ("RateLimit-Remaining", "76;w=21600"),
+            ];
+        }
+        servers::http_response("200 OK", &headers, "")
+    });
+    let run = Regdoctor::new()
+        .args(["check", &format!("{}/library/app:1", fine.addr), "--json"])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let manifest = crate::support::report::check(&run.json(), "manifest")["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        manifest.contains("quota 76;w=21600 left of 100;w=21600"),
+        "{manifest}"
+    );
+}
+
+/// A policy refusal on the manifest (403 DENIED) is not a login problem.
+#[test]
+fn a_forbidden_manifest_is_a_scope_denial_with_the_body() {
+    let srv = servers::route(None, |r: &servers::Request| {
+        if r.target.contains("/manifests/") {
+            servers::http_response(
+                "403 Forbidden",
+                &[("Content-Type", "application/json")],
+                r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#,
+            )
+        } else {
+            servers::http_response("200 OK", &[("Content-Type", "application/json")], "{}")
+        }
+    });
+    let run = Regdoctor::new()
+        .args(["check", &format!("{}/team/app:1", srv.addr), "--json"])
+        .run();
+    let report = run.json();
+    assert_eq!(run.code, 1);
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "auth_scope_denied", "{report:#}");
+    assert_eq!(top["check"], "manifest", "{report:#}");
+    assert!(
+        crate::support::report::evidence_text(top).contains("403"),
+        "{report:#}"
+    );
+}

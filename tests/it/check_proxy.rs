@@ -152,3 +152,19 @@ fn shell_proxy_the_daemon_does_not_have_is_pointed_out() {
         "{evidence}"
     );
 }
+
+/// A proxy setting Go cannot parse makes every pull fail before any connection: the report
+/// quotes the setting and where it came from.
+#[test]
+fn an_unparseable_daemon_proxy_is_a_proxy_misconfig_naming_the_setting() {
+    let (code, _, report) =
+        check_with_daemon_proxy("http://proxy.corp.example:80:80", free_port(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    let f = top(&report);
+    assert_eq!(f["category"], "proxy_misconfig", "{report:#}");
+    let ev = f["evidence"].to_string();
+    assert!(
+        ev.contains("proxy.corp.example:80:80") && ev.contains(".conf"),
+        "{report:#}"
+    );
+}

@@ -709,3 +709,39 @@ fn short_name_that_podman_sends_elsewhere_is_named_with_the_full_reference() {
     assert_eq!(top(&note)["code"], "RD-RT-017", "{note:#}");
     assert_eq!(top(&note)["severity"], "info");
 }
+
+/// With `--offline` and no `--only`, every file check runs (the network ones are skipped) and
+/// the healthy tree gives nothing from the runtime checks.
+#[test]
+fn healthy_tree_under_offline_runs_the_runtime_checks() {
+    let run = Regdoctor::new()
+        .args(["check", "nginx", "--json", "--offline"])
+        .args(overrides(&root("runtimes-good")))
+        .run();
+    let report = run.json();
+    for id in ["dockerd-flags", "containerd", "containers", "daemon-config"] {
+        let c = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap();
+        assert_eq!(c["status"], "pass", "{id}: {report:#}");
+    }
+    let ours: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            [
+                "dockerd-flags",
+                "containerd",
+                "containers",
+                "daemon-config",
+                "docker-info",
+            ]
+            .contains(&f["check"].as_str().unwrap_or_default())
+        })
+        .collect();
+    assert!(ours.is_empty(), "{report:#}");
+}

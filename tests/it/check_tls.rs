@@ -310,3 +310,32 @@ fn expired_by_a_clock_the_server_disagrees_with_is_called_a_clock_problem() {
         "{report:#}"
     );
 }
+
+/// A certificate that expires in five days still works today: a warning with the date, not an
+/// error, and nothing else wrong.
+#[test]
+fn a_certificate_expiring_within_fourteen_days_is_a_warning_with_its_date() {
+    let ca = Ca::new("Expiring Test CA");
+    let leaf = ca.leaf(LeafOpts {
+        not_after: 5,
+        ..LeafOpts::for_localhost()
+    });
+    let srv = tls_server(&leaf.chain_pem, &leaf.key_pem);
+    let certs = certs_dir(&srv.addr, &ca.cert_pem);
+    let (run, report) = check(&srv.addr, &certs, &[]);
+    assert_eq!(run.code, 1, "{report:#}");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    let f = &findings[0];
+    assert_eq!(f["severity"], "warning", "{report:#}");
+    assert_eq!(f["category"], "tls_expired_or_clock", "{report:#}");
+    assert!(observes(f).contains(&"tls.expiring_soon".to_string()));
+    let year = time::OffsetDateTime::now_utc().year().to_string();
+    assert!(
+        f["evidence"].to_string().contains(&year)
+            || f["evidence"]
+                .to_string()
+                .contains(&(time::OffsetDateTime::now_utc().year() + 1).to_string()),
+        "shows the date: {f:#}"
+    );
+}

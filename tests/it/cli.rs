@@ -125,3 +125,42 @@ fn verbose_check_output_keeps_config_secrets_hidden() {
         }
     }
 }
+
+/// `--offline` reads local files only: a registry, a mirror and a daemon proxy that listen on
+/// loopback are never connected to, and the live checks say why they did not run.
+#[test]
+fn offline_makes_no_connection_at_all() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = dir.path().join("daemon.json");
+    std::fs::write(
+        &daemon,
+        format!(
+            r#"{{"registry-mirrors":["http://{addr}"],"proxies":{{"https-proxy":"http://{addr}"}}}}"#
+        ),
+    )
+    .unwrap();
+    let run = Regdoctor::new()
+        .args(["check", "nginx:1", "--offline", "--json", "--daemon-config"])
+        .arg(daemon.to_str().unwrap())
+        .run();
+    let report = run.json();
+    assert!(run.code == 0 || run.code == 1, "{report:#}");
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "something connected to {addr}"
+    );
+    for id in ["dns", "tcp", "tls", "ping", "auth", "manifest"] {
+        let c = crate::support::report::check(&report, id);
+        assert_eq!(c["status"], "skipped", "{c:#}");
+        assert!(c["skip_reason"].as_str().unwrap().contains("--offline"));
+    }
+    assert!(
+        crate::support::report::check(&report, "mirrors")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("not contacted (--offline)")
+    );
+}

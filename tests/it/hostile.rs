@@ -374,8 +374,9 @@ fn push_intent_reads_the_granted_actions_from_the_token() {
         .run();
     let report = run.json();
     assert_eq!(run.code, 1, "{report:#}");
-    let f = auth_finding(&report);
+    let f = &report["findings"][0];
     assert_eq!(f["category"], "auth_scope_denied", "{report:#}");
+    assert_eq!(f["check"], "push", "{report:#}");
     assert!(
         f["evidence"].to_string().contains("pull,push"),
         "{report:#}"

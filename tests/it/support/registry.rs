@@ -269,29 +269,91 @@ impl Registry {
     /// Uploads a tiny valid image (a one-file tar.gz layer, its config, a schema2 manifest) as
     /// `repo:tag`, optionally with Basic credentials. Plain-HTTP registries only.
     pub fn push_tiny_image(&self, repo: &str, tag: &str, basic: Option<(&str, &str)>) {
+        let auth = basic.map(|(u, p)| format!("Basic {}", base64(format!("{u}:{p}").as_bytes())));
+        self.push_image(repo, tag, auth.as_deref(), &[("linux", "amd64")]);
+    }
+
+    /// Uploads a tiny image for each `(os, architecture)`; more than one makes `tag` an OCI
+    /// image index over them. `authorization` is a whole header value (`Basic ...`, `Bearer ...`).
+    /// Returns the digest of what `tag` points at.
+    pub fn push_image(
+        &self,
+        repo: &str,
+        tag: &str,
+        authorization: Option<&str>,
+        platforms: &[(&str, &str)],
+    ) -> String {
         assert!(
             !self.tls,
-            "push_tiny_image speaks plain HTTP only; this registry serves TLS"
+            "push_image speaks plain HTTP only; this registry serves TLS"
         );
-        let auth = basic.map(|(u, p)| format!("Basic {}", base64(format!("{u}:{p}").as_bytes())));
-        let layer_tar = tar_one_file("hello.txt", b"hello from regdoctor tests\n");
-        let layer = gzip_stored(&layer_tar);
-        let config = format!(
-            r#"{{"architecture":"amd64","os":"linux","config":{{}},"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,
-            sha256_hex(&layer_tar)
+        assert!(!platforms.is_empty(), "push_image needs a platform");
+        let mut manifests = Vec::new();
+        for (os, arch) in platforms {
+            let layer_tar = tar_one_file("hello.txt", format!("hello {os}/{arch}\n").as_bytes());
+            let layer = gzip_stored(&layer_tar);
+            let config = format!(
+                r#"{{"architecture":"{arch}","os":"{os}","config":{{}},"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,
+                sha256_hex(&layer_tar)
+            );
+            let config_digest = self.upload_blob(repo, config.as_bytes(), authorization);
+            let layer_digest = self.upload_blob(repo, &layer, authorization);
+            let manifest = format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":{},"digest":"{config_digest}"}},"layers":[{{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":{},"digest":"{layer_digest}"}}]}}"#,
+                config.len(),
+                layer.len()
+            );
+            manifests.push((os, arch, manifest));
+        }
+        if let [(_, _, manifest)] = &manifests[..] {
+            return self.put_manifest(
+                repo,
+                tag,
+                authorization,
+                "application/vnd.docker.distribution.manifest.v2+json",
+                manifest,
+            );
+        }
+        let mut entries = Vec::new();
+        for (i, (os, arch, manifest)) in manifests.iter().enumerate() {
+            let digest = self.put_manifest(
+                repo,
+                &format!("{tag}-{i}"),
+                authorization,
+                "application/vnd.docker.distribution.manifest.v2+json",
+                manifest,
+            );
+            entries.push(format!(
+                r#"{{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":{},"digest":"{digest}","platform":{{"architecture":"{arch}","os":"{os}"}}}}"#,
+                manifest.len()
+            ));
+        }
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{}]}}"#,
+            entries.join(",")
         );
-        let config_digest = self.upload_blob(repo, config.as_bytes(), auth.as_deref());
-        let layer_digest = self.upload_blob(repo, &layer, auth.as_deref());
-        let manifest = format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":{},"digest":"{config_digest}"}},"layers":[{{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":{},"digest":"{layer_digest}"}}]}}"#,
-            config.len(),
-            layer.len()
-        );
+        self.put_manifest(
+            repo,
+            tag,
+            authorization,
+            "application/vnd.oci.image.index.v1+json",
+            &index,
+        )
+    }
+
+    fn put_manifest(
+        &self,
+        repo: &str,
+        tag: &str,
+        authorization: Option<&str>,
+        media_type: &str,
+        manifest: &str,
+    ) -> String {
         let resp = self.request(
             "PUT",
             &format!("/v2/{repo}/manifests/{tag}"),
-            auth.as_deref(),
-            Some("application/vnd.docker.distribution.manifest.v2+json"),
+            authorization,
+            Some(media_type),
             manifest.as_bytes(),
         );
         assert_eq!(
@@ -301,6 +363,7 @@ impl Registry {
             resp.text(),
             self.log()
         );
+        format!("sha256:{}", sha256_hex(manifest.as_bytes()))
     }
 
     /// Monolithic upload: POST /v2/<repo>/blobs/uploads/, then PUT <Location>&digest=...

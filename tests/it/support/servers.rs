@@ -125,7 +125,7 @@ pub fn start(behaviour: Behaviour) -> Server {
     }
 }
 
-fn server_config(chain_pem: &str, key_pem: &str) -> Arc<rustls::ServerConfig> {
+pub fn server_config(chain_pem: &str, key_pem: &str) -> Arc<rustls::ServerConfig> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
@@ -158,4 +158,102 @@ pub fn http_response(status: &str, headers: &[(&str, &str)], body: &str) -> Vec<
     s.push_str("\r\n");
     s.push_str(body);
     s.into_bytes()
+}
+
+/// One HTTP/1.1 request, as the routing servers see it.
+pub struct Request {
+    pub method: String,
+    pub target: String,
+    pub authorization: Option<String>,
+    pub body: String,
+}
+
+/// Reads one request (head capped at 64 KiB, body at 64 KiB); `None` on garbage or EOF.
+pub fn read_request(conn: &mut impl Read) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > 64 * 1024 {
+            return None;
+        }
+        let n = conn.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        // A TLS ClientHello on a plain-HTTP port: give up at once, as Go's server does.
+        if buf[0] == 0x16 {
+            return None;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let (method, target) = (first.next()?.to_string(), first.next()?.to_string());
+    let mut authorization = None;
+    let mut length = 0usize;
+    for line in lines {
+        if let Some((k, v)) = line.split_once(':') {
+            match k.trim().to_ascii_lowercase().as_str() {
+                "authorization" => authorization = Some(v.trim().to_string()),
+                "content-length" => length = v.trim().parse().unwrap_or(0).min(64 * 1024),
+                _ => {}
+            }
+        }
+    }
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = conn.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Request {
+        method,
+        target,
+        authorization,
+        body: String::from_utf8_lossy(&body).to_string(),
+    })
+}
+
+/// Answers each request with what `handler` returns for it (whole HTTP responses, see
+/// `http_response`), over TLS when a (chain PEM, key PEM) is given: a small fake registry,
+/// token service or product API.
+pub fn route(
+    tls: Option<(&str, &str)>,
+    handler: impl Fn(&Request) -> Vec<u8> + Send + Sync + 'static,
+) -> Server {
+    let config = tls.map(|(chain, key)| server_config(chain, key));
+    let handler = Arc::new(handler);
+    start(Behaviour::Script(Arc::new(
+        move |conn: TcpStream, _stop: &AtomicBool| {
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(3)));
+            match &config {
+                None => {
+                    let mut conn = conn;
+                    let answer = match read_request(&mut conn) {
+                        Some(req) => handler(&req),
+                        None => http_response("400 Bad Request", &[], "not an HTTP request"),
+                    };
+                    let _ = conn.write_all(&answer);
+                }
+                Some(config) => {
+                    let Ok(session) = rustls::ServerConnection::new(config.clone()) else {
+                        return;
+                    };
+                    let mut stream = rustls::StreamOwned::new(session, conn);
+                    if let Some(req) = read_request(&mut stream) {
+                        let _ = stream.write_all(&handler(&req));
+                        let _ = stream.flush();
+                    }
+                    stream.conn.send_close_notify();
+                    let _ = stream.flush();
+                }
+            }
+        },
+    )))
 }
