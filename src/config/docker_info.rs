@@ -37,7 +37,20 @@ pub fn parse(text: &str) -> Result<DaemonView, String> {
             .unwrap_or_default()
             .to_string()
     };
-    let reg = obj.get("RegistryConfig");
+    let server_errors = strings(obj.get("ServerErrors"));
+    if !server_errors.is_empty() {
+        return Ok(DaemonView {
+            server_errors,
+            ..Default::default()
+        });
+    }
+    // podman's `docker` shim answers too, without Docker's registry settings: nothing to
+    // compare then, rather than a false "not restarted".
+    let reg = Some(
+        obj.get("RegistryConfig")
+            .filter(|r| r.is_object())
+            .ok_or("no RegistryConfig: this `docker` is not Docker's CLI (podman-docker?)")?,
+    );
     let mut insecure_names: Vec<String> = reg
         .and_then(|r| r.get("IndexConfigs"))
         .and_then(|i| i.as_object())
@@ -59,7 +72,7 @@ pub fn parse(text: &str) -> Result<DaemonView, String> {
         http_proxy: s("HTTPProxy"),
         https_proxy: s("HTTPSProxy"),
         no_proxy: s("NoProxy"),
-        server_errors: strings(obj.get("ServerErrors")),
+        server_errors,
     })
 }
 
@@ -96,6 +109,9 @@ mod tests {
         assert_eq!(v.insecure_cidrs.len(), 2);
         assert_eq!(without_userinfo(&v.http_proxy), "http://proxy:3128");
         assert!(parse("[]").is_err());
+        let down = parse(r#"{"ID":"","RegistryConfig":null,"ServerErrors":["Cannot connect to the Docker daemon"]}"#).unwrap();
+        assert_eq!(down.server_errors.len(), 1);
+        assert!(parse(r#"{"host":{"arch":"amd64"},"registries":{}}"#).is_err());
         assert!(parse("Cannot connect").is_err());
     }
 }

@@ -45,8 +45,42 @@ fn probe(ctx: &Ctx) -> ProbeResult {
         );
     }
     let mut observations: Vec<Observation> = Vec::new();
+    let first_mirror = conf
+        .registries
+        .iter()
+        .flat_map(|r| r.mirrors.iter())
+        .map(|m| strip_scheme(&m.location).to_string())
+        .next();
     for e in &conf.errors {
-        observations.push(super::containerd::malformed(ctx, "containers.malformed", e));
+        let mut o = super::containerd::malformed(ctx, "containers.registries_invalid", e);
+        if let Some(m) = &first_mirror {
+            o = o.var("mirror", m.clone());
+        }
+        observations.push(o);
+    }
+    // containers/image refuses a configuration that mixes the v1 tables with v2 settings.
+    let v1 =
+        !(conf.v1_search.is_empty() && conf.v1_insecure.is_empty() && conf.v1_blocked.is_empty());
+    let v2 = !conf.registries.is_empty() || conf.unqualified_search.is_some();
+    if v1 && v2 {
+        let mut o = ctx
+            .obs("containers.registries_invalid")
+            .evidence(
+                "files",
+                conf.files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+            .evidence(
+                "containers/image",
+                "mixing sysregistry v1/v2 is not supported: [registries.search|insecure|block] next to [[registry]] or unqualified-search-registries",
+            );
+        if let Some(m) = &first_mirror {
+            o = o.var("mirror", m.clone());
+        }
+        observations.push(o);
     }
     let registry = ctx.target.registry.host_port();
     let reference = reference(ctx);

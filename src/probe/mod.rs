@@ -133,6 +133,7 @@ pub const EMITTED_KEYS: &[&str] = &[
     "containers.not_insecure",
     "containers.policy_reject",
     "containers.policy_signed",
+    "containers.registries_invalid",
     "containers.short_name",
     "content-trust.enabled",
     "content-trust.notary_unreachable",

@@ -331,8 +331,8 @@ fn mirror_location_with_a_scheme_is_rewritten_without_it() {
 #[test]
 fn malformed_registries_conf_is_located_by_line() {
     let (_d, report) = check("containers-broken-toml", "nginx");
-    assert_eq!(top(&report)["category"], "client_setup", "{report:#}");
-    assert_eq!(top(&report)["code"], "RD-RT-001");
+    assert_eq!(top(&report)["category"], "mirror_misconfig", "{report:#}");
+    assert_eq!(top(&report)["code"], "RD-MIR-006");
     assert!(
         top(&report)["evidence"]
             .to_string()
@@ -708,4 +708,75 @@ fn short_name_that_podman_sends_elsewhere_is_named_with_the_full_reference() {
     let (_code, note) = check_at(&root("runtimes-good"), "redis:7", OFFLINE);
     assert_eq!(top(&note)["code"], "RD-RT-017", "{note:#}");
     assert_eq!(top(&note)["severity"], "info");
+}
+
+/// With `--offline` and no `--only`, every file check runs (the network ones are skipped) and
+/// the healthy tree gives nothing from the runtime checks.
+#[test]
+fn healthy_tree_under_offline_runs_the_runtime_checks() {
+    let run = Regdoctor::new()
+        .args(["check", "nginx", "--json", "--offline"])
+        .args(overrides(&root("runtimes-good")))
+        .run();
+    let report = run.json();
+    for id in ["dockerd-flags", "containerd", "containers", "daemon-config"] {
+        let c = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap();
+        assert_eq!(c["status"], "pass", "{id}: {report:#}");
+    }
+    let ours: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            [
+                "dockerd-flags",
+                "containerd",
+                "containers",
+                "daemon-config",
+                "docker-info",
+            ]
+            .contains(&f["check"].as_str().unwrap_or_default())
+        })
+        .collect();
+    assert!(ours.is_empty(), "{report:#}");
+}
+
+#[test]
+fn v1_tables_next_to_v2_entries_are_refused_by_podman() {
+    let (_d, report) = check("containers-v1-v2-mixed", "nginx");
+    let f = top(&report);
+    assert_eq!(f["category"], "mirror_misconfig", "{report:#}");
+    assert_eq!(f["code"], "RD-MIR-006");
+    assert!(
+        f["evidence"]
+            .to_string()
+            .contains("mixing sysregistry v1/v2"),
+        "{report:#}"
+    );
+    let (_, snippet) = file_fix(f);
+    assert!(
+        snippet.contains("location = \"abc123.mirror.aliyuncs.com\""),
+        "{snippet}"
+    );
+}
+
+#[test]
+fn malformed_policy_json_is_located_by_line() {
+    let copy = tempfile::tempdir().unwrap();
+    copy_tree(&root("containers-policy-signed"), copy.path());
+    std::fs::write(
+        copy.path().join("etc/containers/policy.json"),
+        "{\n  \"default\": [{ \"type\": \"insecureAcceptAnything\" }],\n}\n",
+    )
+    .unwrap();
+    let (_, report) = check_at(copy.path(), "nginx", OFFLINE);
+    let f = top(&report);
+    assert_eq!(f["category"], "client_setup", "{report:#}");
+    assert_eq!(f["code"], "RD-RT-001");
+    assert!(f["evidence"].to_string().contains("line 3"), "{report:#}");
 }

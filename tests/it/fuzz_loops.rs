@@ -441,6 +441,7 @@ const RUNTIME_SEEDS: &[&str] = &[
     r#"{"default":[{"type":"reject"}],"transports":{"docker":{"r.example/team":[{"type":"signedBy","keyPath":"/k"}],"":[{"type":"insecureAcceptAnything"}]}}}"#,
     "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// $DOCKER_OPTS ${OPTIONS} --registry-mirror=https://m \\\n  -g /data --insecure-registry \"r:5000\"\nEnvironment=\"A=b c\" D=“e”\n",
     "DOCKER_OPTS=\"--registry-mirror https://m --dns 8.8.8.8\"\nexport OPTIONS='--selinux-enabled'\n",
+    r#"{"RegistryConfig":{"InsecureRegistryCIDRs":["127.0.0.0/8"],"IndexConfigs":{"r:5000":{"Secure":false}},"Mirrors":["https://m/"]},"HTTPProxy":"http://xxxxx:xxxxx@p:3128","ServerErrors":null}"#,
 ];
 
 /// The runtime configuration readers (containerd, registries.conf, policy.json, systemd units,
@@ -480,6 +481,8 @@ fn runtime_config_parsers_never_panic() {
             let _ = policy_json::applied(&m, "r.example/team/app:1");
         }
         let _ = systemd::parse_unit(&text);
+        let _ = regdoctor::config::docker_info::parse(&text);
+        let _ = regdoctor::config::docker_info::without_userinfo(&text);
         let words = dockerd_flags::split_words(&text);
         let _ = dockerd_flags::without_words(&text, &words[..words.len().min(2)]);
         let _ = dockerd_flags::parse_env_file(&text);
