@@ -39,6 +39,15 @@ pub fn client(
     b.build()
 }
 
+/// A response header as text ("" when absent or not visible ASCII).
+pub fn header(resp: &reqwest::Response, name: &str) -> String {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
 /// Read at most `BODY_CAP` bytes of the body; says whether there was more.
 pub async fn capped_body(resp: reqwest::Response) -> (Vec<u8>, bool) {
     let (body, truncated, _) = capped_body_checked(resp).await;

@@ -40,10 +40,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let Ok(client) = ctx.registry_client(transport) else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };
-    let with_auth = |r: reqwest::RequestBuilder| match &grant.header {
-        Some(h) => r.header("Authorization", h),
-        None => r,
-    };
+    let with_auth = |r| grant.authorize(r);
     let resp = match with_auth(client.head(&url).header("Accept", ACCEPT))
         .send()
         .await
@@ -57,13 +54,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         }
     };
     let status = resp.status();
-    let header = |n: &str| {
-        resp.headers()
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
+    let header = |n: &str| http::header(&resp, n);
     let (media, digest) = (header("content-type"), header("docker-content-digest"));
     // Docker Hub's pull quota, where the registry says (`100;w=21600`).
     let quota = match (header("ratelimit-limit"), header("ratelimit-remaining")) {

@@ -360,6 +360,16 @@ pub struct AuthGrant {
     pub who: String,
 }
 
+impl AuthGrant {
+    /// The request with this grant's Authorization header, if it has one.
+    pub fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.header {
+            Some(h) => req.header("Authorization", h),
+            None => req,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Transport {
     pub scheme: Scheme,

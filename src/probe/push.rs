@@ -95,10 +95,7 @@ async fn probe_upload(ctx: &Ctx, repo: &str) -> ProbeResult {
     let Ok(client) = ctx.registry_client(transport) else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };
-    let with_auth = |r: reqwest::RequestBuilder| match &grant.header {
-        Some(h) => r.header("Authorization", h),
-        None => r,
-    };
+    let with_auth = |r| grant.authorize(r);
     let base = super::ping::v2_url(ctx, transport);
     let url = format!("{base}{repo}/blobs/uploads/");
     let resp = match with_auth(client.post(&url).header("Content-Length", "0"))
@@ -114,13 +111,7 @@ async fn probe_upload(ctx: &Ctx, repo: &str) -> ProbeResult {
         }
     };
     let status = resp.status();
-    let header = |n: &str| {
-        resp.headers()
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
+    let header = |n: &str| http::header(&resp, n);
     let (location, challenge) = (header("location"), header("www-authenticate"));
     let (body, _) = http::capped_body(resp).await;
     let text: String = String::from_utf8_lossy(&body).chars().take(300).collect();
