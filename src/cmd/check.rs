@@ -85,7 +85,18 @@ pub fn run_checks(
     let result = runtime.block_on(engine::run(ctx, plan, deadline));
     // A getaddrinfo thread stuck on a dead DNS server must not hold the exit.
     runtime.shutdown_timeout(Duration::from_millis(50));
-    let findings = diagnose::from_observations(&session.rules, session.lang, &result.observations);
+    // "The registry requires credentials" is only worth a note until a login is shown to work:
+    // once the auth check passed, it would tell a healthy user to log in.
+    let auth_passed = result
+        .outcomes
+        .iter()
+        .any(|o| o.id == "auth" && o.status == crate::report::Status::Pass);
+    let observations: Vec<_> = result
+        .observations
+        .into_iter()
+        .filter(|(_, o)| !(auth_passed && o.key == "ping.auth_required"))
+        .collect();
+    let findings = diagnose::from_observations(&session.rules, session.lang, &observations);
     Ok((result.outcomes, findings))
 }
 
