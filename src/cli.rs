@@ -55,7 +55,7 @@ pub enum Format {
 pub enum Command {
     /// Diagnose a registry or image reference with live checks
     #[command(
-        after_help = "Examples:\n  regdoctor check                              # Docker Hub\n  regdoctor check nginx:1.25\n  regdoctor check https://registry.example.com/v2/\n  regdoctor check 127.0.0.1:5000 --only dns,tcp,tls\n  regdoctor check harbor.corp:8443/proj/app:1.0 --certs-dir ./certs.d --json\n  regdoctor check reg.example:443 --resolve reg.example:443:10.0.0.5"
+        after_help = "Examples:\n  regdoctor check                              # Docker Hub\n  regdoctor check nginx:1.25\n  regdoctor check https://registry.example.com/v2/\n  regdoctor check 127.0.0.1:5000 --only dns,tcp,tls\n  regdoctor check harbor.corp:8443/proj/app:1.0 --certs-dir ./certs.d --json\n  regdoctor check reg.example:443 --resolve reg.example:443:10.0.0.5\n  regdoctor check registry.cn-hangzhou.aliyuncs.com/ns/app:1 --push     # may I push?\n  echo \"$TOKEN\" | regdoctor check reg.example/team/app -u ci --password-stdin\n  regdoctor check --offline nginx:1.25         # local configuration only\n  regdoctor check arm.example/app:1 --platform linux/arm64"
     )]
     Check(Box<CheckArgs>),
     /// Explain a pasted error, or a whole CI log, and rank the likely causes
