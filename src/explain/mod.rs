@@ -45,6 +45,8 @@ pub fn explain(
     let mut reader = lines::BoundedLines::new(input);
     let mut lines_read = 0u64;
     let mut scratch = String::new();
+    // Built on the first large block: a one-line paste never needs it.
+    let mut colour: Option<Option<regex::bytes::Regex>> = None;
     let mut on_line = |line_no: u64, line: &str| {
         matcher.match_line(line, &mut matched);
         if matched.is_empty() {
@@ -72,9 +74,8 @@ pub fn explain(
     while let Some(block) = reader.next_block()? {
         let newlines = count_newlines(block);
         let lines_in_block = newlines + u64::from(!block.ends_with(b"\n"));
-        if block.contains(&0x1b) || !matcher.worth_block_search(block) {
-            // Colour codes can split a phrase, and a short paste is cheaper line by line:
-            // every line is cleaned and tried.
+        if !matcher.worth_block_search(block) {
+            // A short paste is cheaper line by line: every line is cleaned and tried.
             for (n, raw) in block
                 .split(|&b| b == b'\n')
                 .enumerate()
@@ -86,9 +87,31 @@ pub fn explain(
                 );
             }
         } else {
-            // Jump from candidate to candidate; only their lines are decoded and matched.
+            // Jump from candidate to candidate; only their lines are decoded and matched. A
+            // line with a colour code is a candidate too: the codes can split a phrase, so the
+            // raw bytes may hide it. (Before, one colour code anywhere sent the whole block line
+            // by line, and CI logs have one in nearly every block.)
+            let esc = colour.get_or_insert_with(colour_finder);
             let (mut pos, mut counted, mut before) = (0usize, 0usize, 0u64);
-            while let Some(hit) = matcher.next_candidate(block, pos) {
+            // Both searches report the first hit at or after `pos`; a hit still ahead of `pos`
+            // stays valid, so each is only run again once it falls behind.
+            let find_esc = |pos: usize| {
+                esc.as_ref()
+                    .map_or(Some(pos), |re| re.find_at(block, pos).map(|m| m.start()))
+            };
+            let (mut next_lit, mut next_esc) = (matcher.next_candidate(block, 0), find_esc(0));
+            loop {
+                if next_lit.is_some_and(|p| p < pos) {
+                    next_lit = matcher.next_candidate(block, pos);
+                }
+                if next_esc.is_some_and(|p| p < pos) {
+                    next_esc = find_esc(pos);
+                }
+                let hit = match (next_lit, next_esc) {
+                    (Some(a), Some(b)) => a.min(b),
+                    (Some(a), None) | (None, Some(a)) => a,
+                    (None, None) => break,
+                };
                 let start = block[..hit]
                     .iter()
                     .rposition(|&b| b == b'\n')
@@ -137,6 +160,13 @@ pub fn explain(
         extracted,
         lines_read,
     })
+}
+
+/// Finds the escape byte that starts a colour code (a one-byte literal: the regex crate runs
+/// `memchr` for it). `None` if it cannot be built: then every line is a candidate, slow but
+/// never wrong.
+fn colour_finder() -> Option<regex::bytes::Regex> {
+    regex::bytes::Regex::new(r"\x1b").ok()
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
@@ -198,6 +228,56 @@ mod tests {
         assert!(score(60, 1, 0) > score(30, 1000, 0));
         assert!(score(50, 8, 0) > score(50, 1, 0));
         assert!(score(50, 0, 3) < score(50, 1, 0));
+    }
+
+    /// The block search (a large input, candidates by literal or by colour code) reports the
+    /// same rules on the same line numbers as trying every line, including phrases that colour
+    /// codes split and lines with invalid UTF-8 or CRLF endings.
+    #[test]
+    fn block_search_finds_the_same_lines_as_every_line() {
+        let rules = RuleSet::embedded().unwrap();
+        let matcher = Matcher::new(&rules).unwrap();
+        let specials: &[&[u8]] = &[
+            b"\x1b[31mError:\x1b[0m x509: certificate signed by unknown authority",
+            b"toomanyrequests: You have reached your pull rate limit\r",
+            b"x509: \x1b[1mcertificate has\x1b[0m expired or is not yet valid \xff",
+            b"\x1b[32mStep 3/9 : RUN make\x1b[0m",
+            b"dial tcp: lookup reg.example on 10.0.0.2:53: no such host",
+        ];
+        let mut input = Vec::new();
+        for i in 0..6000 {
+            if i % 1500 == 700 {
+                input.extend_from_slice(specials[(i / 1500) % specials.len()]);
+            } else if i % 977 == 5 {
+                input.extend_from_slice(b"\x1b[33mwarning\x1b[0m: unused variable");
+            } else {
+                input.extend_from_slice(format!("   Compiling crate-{i} v0.{i}.0").as_bytes());
+            }
+            input.push(b'\n');
+        }
+        input.extend_from_slice(specials[4]);
+        assert!(matcher.worth_block_search(&input));
+
+        let mut want: Vec<(String, u64)> = Vec::new();
+        let (mut scratch, mut out) = (String::new(), Vec::new());
+        for (n, raw) in input.split(|&b| b == b'\n').enumerate() {
+            matcher.match_line(lines::decode_line(raw, &mut scratch), &mut out);
+            for &i in &out {
+                want.push((rules.rules()[i].code.clone(), n as u64 + 1));
+            }
+        }
+        want.sort();
+        assert!(want.len() >= 5, "{want:?}");
+
+        let got = explain(&rules, &matcher, input.as_slice(), Lang::En).unwrap();
+        let mut got_lines: Vec<(String, u64)> = got
+            .findings
+            .iter()
+            .flat_map(|f| f.lines.iter().map(|l| (f.code.clone(), l.line)))
+            .collect();
+        got_lines.sort();
+        assert_eq!(got_lines, want);
+        assert_eq!(got.lines_read, 6001);
     }
 
     #[test]

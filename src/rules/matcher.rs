@@ -190,6 +190,8 @@ impl Matcher {
                 .case_insensitive(true)
                 // Rules anchor with ^ and $ per line; in a block those are line boundaries.
                 .multi_line(true)
+                // ... and a line of a CRLF log ends before its `\r`, as line by line.
+                .crlf(true)
                 .unicode(false)
                 .size_limit(16 << 20)
                 .build()
