@@ -10,7 +10,6 @@ use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::containerd::{self, HostsFile};
 use crate::config::toml_file::TomlFileError;
 use crate::observe::Observation;
-use crate::report::Status;
 use crate::rules::Severity;
 use crate::target::Scheme;
 
@@ -381,20 +380,5 @@ fn hosts_only(
         summary =
             format!("no hosts.toml for {registry}: containerd dials https://{dialled} directly");
     }
-    let status = if observations.is_empty() {
-        Status::Pass
-    } else if observations
-        .iter()
-        .all(|o| o.severity == Some(Severity::Info))
-    {
-        Status::Warn
-    } else {
-        Status::Fail
-    };
-    ProbeResult {
-        status: Some(status),
-        summary: Some(summary),
-        skip_reason: None,
-        observations,
-    }
+    ProbeResult::judged(summary, observations)
 }

@@ -8,7 +8,6 @@ use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::json_file::JsonFileError;
 use crate::config::{policy_json, registries_conf};
 use crate::observe::Observation;
-use crate::report::Status;
 use crate::rules::Severity;
 use crate::target::Scheme;
 
@@ -288,22 +287,7 @@ fn probe(ctx: &Ctx) -> ProbeResult {
             format!("; {}", notes.join("; "))
         }
     );
-    let status = if observations.is_empty() {
-        Status::Pass
-    } else if observations
-        .iter()
-        .all(|o| o.severity == Some(Severity::Info))
-    {
-        Status::Warn
-    } else {
-        Status::Fail
-    };
-    ProbeResult {
-        status: Some(status),
-        summary: Some(summary),
-        skip_reason: None,
-        observations,
-    }
+    ProbeResult::judged(summary, observations)
 }
 
 fn has_scheme(location: &str) -> bool {

@@ -242,6 +242,26 @@ impl ProbeResult {
         }
     }
 
+    /// Pass with no observation, warn when all are notes, fail otherwise.
+    pub fn judged(summary: impl Into<String>, observations: Vec<Observation>) -> Self {
+        let status = if observations.is_empty() {
+            Status::Pass
+        } else if observations
+            .iter()
+            .all(|o| o.severity == Some(crate::rules::Severity::Info))
+        {
+            Status::Warn
+        } else {
+            Status::Fail
+        };
+        ProbeResult {
+            status: Some(status),
+            summary: Some(summary.into()),
+            skip_reason: None,
+            observations,
+        }
+    }
+
     pub fn with(mut self, obs: Observation) -> Self {
         self.observations.push(obs);
         self
