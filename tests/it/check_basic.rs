@@ -5,14 +5,7 @@ use std::time::Duration;
 use crate::support::cmd::Regdoctor;
 use crate::support::pki::{self, Ca, LeafOpts};
 use crate::support::registry::{Registry, RegistryOpts, free_port};
-
-fn check_status<'a>(report: &'a serde_json::Value, id: &str) -> &'a str {
-    report["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["id"] == id))
-        .and_then(|c| c["status"].as_str())
-        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
-}
+use crate::support::report::check_status;
 
 fn evidence_text(finding: &serde_json::Value) -> String {
     finding["evidence"]

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::cmd::Regdoctor;
+use crate::support::report::top;
 
 fn root(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,10 +57,6 @@ fn check_at(r: &Path, target: &str) -> serde_json::Value {
         .run();
     assert!(run.code == 0 || run.code == 1, "{run:?}");
     run.json()
-}
-
-fn top(report: &serde_json::Value) -> &serde_json::Value {
-    &report["findings"][0]
 }
 
 fn hash_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {

@@ -5,7 +5,11 @@ use std::time::Duration;
 use crate::support::cmd::Regdoctor;
 use crate::support::dns_server::{self, Answer};
 
-fn check(target: &str, nameserver: &str, extra: &[&str]) -> (i32, Duration, serde_json::Value) {
+pub(crate) fn check(
+    target: &str,
+    nameserver: &str,
+    extra: &[&str],
+) -> (i32, Duration, serde_json::Value) {
     let run = Regdoctor::new()
         .args([
             "check",

@@ -1,32 +1,13 @@
 //! DNS facts beyond "does it resolve": a hosts-file entry that hides what DNS says, cloud
 //! names that resolve only to intranet addresses, and near misses of cloud registry names.
 
-use crate::support::cmd::Regdoctor;
 use crate::support::dns_server::{self, Answer};
+use crate::support::report::evidence_value;
 
+/// `check_dns::check` without its timing.
 fn check_dns(target: &str, nameserver: &str, extra: &[&str]) -> (i32, serde_json::Value) {
-    let run = Regdoctor::new()
-        .args([
-            "check",
-            target,
-            "--json",
-            "--only",
-            "dns",
-            "--nameserver",
-            nameserver,
-        ])
-        .args(extra.iter().copied())
-        .run();
-    let json = run.json();
-    (run.code, json)
-}
-
-fn evidence_value<'a>(finding: &'a serde_json::Value, label: &str) -> Option<&'a str> {
-    finding["evidence"]
-        .as_array()?
-        .iter()
-        .find(|e| e["label"] == label)
-        .and_then(|e| e["value"].as_str())
+    let (code, _, report) = crate::check_dns::check(target, nameserver, extra);
+    (code, report)
 }
 
 #[test]

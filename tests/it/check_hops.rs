@@ -5,6 +5,7 @@ use crate::support::cmd::Regdoctor;
 use crate::support::dns_server::{self, Answer};
 use crate::support::pki::{self, Ca, LeafOpts};
 use crate::support::registry::free_port;
+use crate::support::report::evidence_value;
 use crate::support::servers::{self, Behaviour, Server};
 
 fn leaf_for(name: &str) -> LeafOpts {
@@ -72,14 +73,6 @@ fn check_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Valu
         .iter()
         .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("no check {id}: {report:#}"))
-}
-
-fn evidence_value<'a>(finding: &'a serde_json::Value, label: &str) -> Option<&'a str> {
-    finding["evidence"]
-        .as_array()?
-        .iter()
-        .find(|e| e["label"] == label)
-        .and_then(|e| e["value"].as_str())
 }
 
 fn fixes(finding: &serde_json::Value) -> String {

@@ -4,6 +4,7 @@
 use crate::support::cmd::Regdoctor;
 use crate::support::proxy::{ProxyOpts, TinyProxy};
 use crate::support::registry::free_port;
+use crate::support::report::top;
 
 /// The registry is reached by a name (loopback is never proxied by Go), pinned to 127.0.0.1.
 fn check_with_daemon_proxy(
@@ -35,10 +36,6 @@ fn check_with_daemon_proxy(
     let run = cmd.run();
     let json = run.json();
     (run.code, run.stdout, json)
-}
-
-fn top(report: &serde_json::Value) -> &serde_json::Value {
-    &report["findings"][0]
 }
 
 /// The proxy is really asked: it answers from its own vantage point, where registry.test does

@@ -4,15 +4,8 @@
 use crate::support::cmd::Regdoctor;
 use crate::support::intercept_proxy::InterceptProxy;
 use crate::support::pki::{self, Ca, LeafOpts};
+use crate::support::report::evidence_value;
 use crate::support::servers::{self, Behaviour};
-
-fn evidence_value<'a>(finding: &'a serde_json::Value, label: &str) -> Option<&'a str> {
-    finding["evidence"]
-        .as_array()?
-        .iter()
-        .find(|e| e["label"] == label)
-        .and_then(|e| e["value"].as_str())
-}
 
 struct Setup {
     dir: tempfile::TempDir,

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::cmd::Regdoctor;
+use crate::support::report::top;
 
 const OFFLINE: &str = "daemon-config,dockerd-flags,containerd,containers";
 
@@ -65,10 +66,6 @@ fn check(tree: &str, target: &str) -> (tempfile::TempDir, serde_json::Value) {
     copy_tree(&root(tree), copy.path());
     let (_, report) = check_at(copy.path(), target, OFFLINE);
     (copy, report)
-}
-
-fn top(report: &serde_json::Value) -> &serde_json::Value {
-    &report["findings"][0]
 }
 
 /// The fix that writes a file: (file, snippet).

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::support::cmd::{Regdoctor, Run};
 use crate::support::pki::{self, Ca, LeafOpts};
+use crate::support::report::top;
 use crate::support::servers::{self, Behaviour, Server};
 
 fn tls_server(chain_pem: &str, key_pem: &str) -> Server {
@@ -48,10 +49,6 @@ fn observes(finding: &serde_json::Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn top(report: &serde_json::Value) -> &serde_json::Value {
-    &report["findings"][0]
 }
 
 fn evidence(f: &serde_json::Value) -> String {

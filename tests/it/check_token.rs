@@ -81,13 +81,17 @@ fn config_for(dir: &Path, registry: &str, auth: Option<(&str, &str)>) -> String 
 impl Setup {
     fn run(&self, image: &str, auth: Option<(&str, &str)>, extra: &[&str]) -> Run {
         let config = config_for(self.dir.path(), &self.reg.addr, auth);
+        self.command(image, &config, extra).run()
+    }
+
+    /// `check <registry>/<image> --json`, trusting the realm, with this Docker config folder.
+    fn command(&self, image: &str, docker_config: &str, extra: &[&str]) -> Regdoctor {
         Regdoctor::new()
             .args(["check", &format!("{}/{image}", self.reg.addr), "--json"])
             .arg("--certs-dir")
             .arg(self.dir.path().join("certs.d").to_str().unwrap())
-            .args(["--docker-config", &config])
+            .args(["--docker-config", docker_config])
             .args(extra.iter().copied())
-            .run()
     }
 }
 
@@ -202,11 +206,8 @@ fn an_identity_token_is_exchanged_with_the_oauth2_form() {
         std::fs::Permissions::from_mode(0o600),
     )
     .unwrap();
-    let run = Regdoctor::new()
-        .args(["check", &format!("{registry}/team/app:1.0"), "--json"])
-        .arg("--certs-dir")
-        .arg(s.dir.path().join("certs.d").to_str().unwrap())
-        .args(["--docker-config", d.to_str().unwrap(), "--push"])
+    let run = s
+        .command("team/app:1.0", d.to_str().unwrap(), &["--push"])
         .run();
     let report = run.json();
     assert_eq!(run.code, 0, "{report:#}");
@@ -395,11 +396,8 @@ fn podman_auth_json_is_used_when_registry_auth_file_names_it() {
     )
     .unwrap();
     let empty = config_for(s.dir.path(), &s.reg.addr, None);
-    let run = Regdoctor::new()
-        .args(["check", &format!("{}/team/app:1.0", s.reg.addr), "--json"])
-        .arg("--certs-dir")
-        .arg(s.dir.path().join("certs.d").to_str().unwrap())
-        .args(["--docker-config", &empty, "--push"])
+    let run = s
+        .command("team/app:1.0", &empty, &["--push"])
         .env("REGISTRY_AUTH_FILE", auth_json.to_str().unwrap())
         .run();
     let report = run.json();

@@ -48,7 +48,7 @@ impl InterceptProxy {
             });
             configs.insert(
                 (*h).to_string(),
-                server_config(&leaf.chain_pem, &leaf.key_pem),
+                super::servers::server_config(&leaf.chain_pem, &leaf.key_pem),
             );
         }
         Self::spawn(Mode::Intercept(configs), ca.cert_pem.clone())
@@ -170,21 +170,4 @@ fn relay(mut client: TcpStream, upstream: std::net::SocketAddr) {
     let _ = std::io::copy(&mut server, &mut client);
     let _ = client.shutdown(std::net::Shutdown::Write);
     let _ = up.join();
-}
-
-fn server_config(chain_pem: &str, key_pem: &str) -> Arc<rustls::ServerConfig> {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
-        .collect::<Result<_, _>>()
-        .expect("chain PEM");
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key PEM");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .expect("server cert");
-    Arc::new(config)
 }

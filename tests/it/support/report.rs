@@ -32,6 +32,15 @@ pub fn finding<'a>(report: &'a Value, code: &str) -> Option<&'a Value> {
         .and_then(|f| f.iter().find(|f| f["code"] == code))
 }
 
+/// The value of the evidence line with this label, if any.
+pub fn evidence_value<'a>(finding: &'a Value, label: &str) -> Option<&'a str> {
+    finding["evidence"]
+        .as_array()?
+        .iter()
+        .find(|e| e["label"] == label)
+        .and_then(|e| e["value"].as_str())
+}
+
 /// `label: value` lines of a finding's evidence.
 pub fn evidence_text(finding: &Value) -> String {
     finding["evidence"]
