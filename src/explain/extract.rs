@@ -116,9 +116,64 @@ impl Extractor {
         }
     }
 
+    /// Learn from what the reader of error chains made of a line (the first failing line wins,
+    /// field by field).
+    pub fn chain(&mut self, read: &super::chain::Chain) {
+        for (k, v) in chain_facts(read) {
+            self.found.entry(k).or_insert(v);
+        }
+    }
+
     pub fn finish(self) -> BTreeMap<String, String> {
         self.found
     }
+}
+
+/// The facts of one error chain, under the names the report uses.
+pub fn chain_facts(read: &super::chain::Chain) -> BTreeMap<String, String> {
+    use super::chain::Stage;
+    let mut f = BTreeMap::new();
+    if let Some(c) = read.client {
+        f.insert("client".into(), c.id().into());
+    }
+    if let Some(op) = read.op {
+        f.insert("operation".into(), op.id().into());
+    }
+    if let Some(stage) = read.stage {
+        f.insert("stage".into(), stage.id().into());
+    }
+    if let Some(net) = read.net {
+        f.insert("network_error".into(), net.id().into());
+    }
+    if let Some(status) = read.status {
+        f.insert("http_status".into(), status.to_string());
+    }
+    if !read.codes.is_empty() {
+        f.insert("error_code".into(), read.codes.join(","));
+    }
+    if let Some(url) = &read.url {
+        f.insert("url".into(), url.clone());
+    }
+    match (&read.host, read.stage) {
+        (Some(h), Some(Stage::Token)) => {
+            f.insert("realm_host".into(), h.clone());
+            if let Some(r) = &read.registry {
+                f.insert("registry".into(), r.clone());
+            }
+        }
+        (Some(h), Some(Stage::Blob)) if read.registry.is_some() => {
+            // A blob request answered by another host: the registry redirected to its store.
+            f.insert("blob_host".into(), h.clone());
+            if let Some(r) = &read.registry {
+                f.insert("registry".into(), r.clone());
+            }
+        }
+        (Some(h), _) => {
+            f.insert("registry".into(), h.clone());
+        }
+        _ => {}
+    }
+    f
 }
 
 /// The placeholder values for fixes (`{registry}`, `{host}`, `{port}`, ...).

@@ -56,7 +56,11 @@ impl<R: Read> BoundedLines<R> {
     pub fn next_block(&mut self) -> io::Result<Option<&[u8]>> {
         loop {
             let window = &self.buf[self.start..self.end];
+            // A short tail at the end of the input goes with the lines before it: a paste
+            // without a final newline stays one block, so wrapped lines can be joined again.
+            let tail_fits = self.eof && !window.is_empty() && window.len() <= MAX_LINE;
             let end = match window.iter().rposition(|&b| b == b'\n') {
+                _ if tail_fits => window.len(),
                 Some(p) => p + 1,
                 None if window.len() >= MAX_LINE => MAX_LINE,
                 None if self.eof && !window.is_empty() => window.len(),
@@ -69,10 +73,10 @@ impl<R: Read> BoundedLines<R> {
             // A block that is much shorter than the buffer could be grown first: fewer, larger
             // searches are faster, until the buffer is full.
             if !self.eof && self.start + end < self.buf.len() / 2 && self.end < self.buf.len() {
+                // Read again, and look at the window afresh: at the end of the input the tail
+                // joins this block.
                 self.fill()?;
-                if !self.eof {
-                    continue;
-                }
+                continue;
             }
             let s = self.start;
             self.start += end;

@@ -1,7 +1,10 @@
 //! `explain`: stream text, find every line a rule recognises, group repeats, rank the causes.
 
+pub mod chain;
 pub mod extract;
+pub mod facts;
 pub mod lines;
+pub mod unwrap;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -19,7 +22,20 @@ pub struct Explained {
     pub findings: Vec<Finding>,
     pub extracted: BTreeMap<String, String>,
     pub lines_read: u64,
+    /// Lines that clearly report a registry failure that no rule explains: never dropped.
+    pub unrecognised: Vec<Unrecognised>,
 }
+
+/// A registry failure read from the text that fits no rule, with what the reader made of it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unrecognised {
+    pub line: u64,
+    pub text: String,
+    pub facts: BTreeMap<String, String>,
+}
+
+/// How many unrecognised lines are kept (distinct texts).
+const UNRECOGNISED_KEPT: usize = 5;
 
 #[derive(Default)]
 struct Hits {
@@ -27,8 +43,20 @@ struct Hits {
     primary: u64,
     /// Lines where a more specific rule matched as well.
     secondary: u64,
+    /// The highest priority this rule reached on a line: its own, raised when the reader of
+    /// error chains found the protocol stage agreeing with it.
+    priority: u8,
     first_line: u64,
     examples: Vec<MatchedLine>,
+}
+
+/// One rule's claim on one line.
+#[derive(Clone, Copy)]
+struct Claim {
+    rule: usize,
+    priority: u8,
+    /// Only an alternative reading: never the line's primary cause.
+    alternative: bool,
 }
 
 /// Read all of `input` (any size: memory is bounded by the line cap, not the input) and rank
@@ -41,7 +69,9 @@ pub fn explain(
 ) -> std::io::Result<Explained> {
     let mut hits: HashMap<usize, Hits> = HashMap::new();
     let mut extractor = extract::Extractor::default();
+    let mut unrecognised: Vec<Unrecognised> = Vec::new();
     let mut matched = Vec::new();
+    let mut claims: Vec<Claim> = Vec::new();
     let mut reader = lines::BoundedLines::new(input);
     let mut lines_read = 0u64;
     let mut scratch = String::new();
@@ -49,21 +79,73 @@ pub fn explain(
     let mut colour: Option<Option<regex::bytes::Regex>> = None;
     let mut on_line = |line_no: u64, line: &str| {
         matcher.match_line(line, &mut matched);
-        if matched.is_empty() {
+        let read = chain::read(line);
+        let readings = facts::readings(&read);
+        claims.clear();
+        for &i in &matched {
+            claims.push(Claim {
+                rule: i,
+                priority: rules.rules()[i].priority,
+                alternative: false,
+            });
+        }
+        for r in &readings {
+            let Some(i) = rules.observation_index(r.key) else {
+                continue;
+            };
+            let base = rules.rules()[i].priority;
+            // The stage lifts a reading over generic phrases (rules less specific than its
+            // own), never over a phrase rule that is more specific.
+            let outranked = matched.iter().any(|&m| rules.rules()[m].priority > base);
+            let priority = if outranked {
+                base
+            } else {
+                base.saturating_add(r.weight.bonus())
+            };
+            let alternative = r.weight == facts::Weight::Alternative;
+            match claims.iter_mut().find(|c| c.rule == i) {
+                Some(c) => {
+                    c.priority = c.priority.max(priority);
+                    c.alternative &= alternative;
+                }
+                None => claims.push(Claim {
+                    rule: i,
+                    priority,
+                    alternative,
+                }),
+            }
+        }
+        if claims.is_empty() {
+            if unexplained_failure(&read, line) {
+                note_unrecognised(&mut unrecognised, line_no, line, &read);
+            }
             return;
         }
+        if claims.iter().all(|c| c.alternative) {
+            // Only alternatives: the firmest of them is still the best reading of this line.
+            for c in &mut claims {
+                c.alternative = false;
+            }
+        }
         extractor.scan(line);
-        let best = matched
+        extractor.chain(&read);
+        let best = claims
             .iter()
-            .copied()
-            .max_by_key(|&i| rules.rules()[i].priority)
-            .unwrap_or(matched[0]);
-        for &i in &matched {
-            let h = hits.entry(i).or_default();
+            .filter(|c| !c.alternative)
+            .map(|c| c.priority)
+            .max()
+            .unwrap_or(0);
+        for c in &claims {
+            let h = hits.entry(c.rule).or_default();
             if h.primary + h.secondary == 0 {
                 h.first_line = line_no;
             }
-            if i == best || rules.rules()[i].priority == rules.rules()[best].priority {
+            h.priority = h.priority.max(if c.alternative {
+                rules.rules()[c.rule].priority
+            } else {
+                c.priority
+            });
+            if !c.alternative && c.priority == best {
                 h.primary += 1;
             } else {
                 h.secondary += 1;
@@ -75,16 +157,19 @@ pub fn explain(
         let newlines = count_newlines(block);
         let lines_in_block = newlines + u64::from(!block.ends_with(b"\n"));
         if !matcher.worth_block_search(block) {
-            // A short paste is cheaper line by line: every line is cleaned and tried.
-            for (n, raw) in block
+            // A short paste is cheaper line by line: every line is cleaned and tried, after
+            // the lines a terminal wrapped are joined again.
+            let mut text = String::with_capacity(block.len());
+            for raw in block
                 .split(|&b| b == b'\n')
-                .enumerate()
                 .take(lines_in_block as usize)
             {
-                on_line(
-                    lines_read + n as u64 + 1,
-                    lines::decode_line(raw, &mut scratch),
-                );
+                text.push_str(lines::decode_line(raw, &mut scratch));
+                text.push('\n');
+            }
+            text.pop();
+            for (n, line) in unwrap::logical_lines(&text) {
+                on_line(lines_read + n as u64 + 1, &line);
             }
         } else {
             // Jump from candidate to candidate; only their lines are decoded and matched. A
@@ -100,6 +185,9 @@ pub fn explain(
                     .map_or(Some(pos), |re| re.find_at(block, pos).map(|m| m.start()))
             };
             let (mut next_lit, mut next_esc) = (matcher.next_candidate(block, 0), find_esc(0));
+            // Lines the reader of error chains can read: registry requests, client wrappers
+            // and error codes that no phrase pattern names.
+            let mut next_chain = chain::next_trigger(block, 0);
             loop {
                 if next_lit.is_some_and(|p| p < pos) {
                     next_lit = matcher.next_candidate(block, pos);
@@ -107,10 +195,12 @@ pub fn explain(
                 if next_esc.is_some_and(|p| p < pos) {
                     next_esc = find_esc(pos);
                 }
-                let hit = match (next_lit, next_esc) {
-                    (Some(a), Some(b)) => a.min(b),
-                    (Some(a), None) | (None, Some(a)) => a,
-                    (None, None) => break,
+                if next_chain.is_some_and(|p| p < pos) {
+                    next_chain = chain::next_trigger(block, pos);
+                }
+                let hit = match [next_lit, next_esc, next_chain].into_iter().flatten().min() {
+                    Some(hit) => hit,
+                    None => break,
                 };
                 let start = block[..hit]
                     .iter()
@@ -142,7 +232,7 @@ pub fn explain(
         .map(|(i, h)| {
             let rule = &rules.rules()[i];
             let mut f = diagnose::finding(rule, lang, &vars);
-            let score = score(rule.priority, h.primary, h.secondary);
+            let score = score(h.priority.max(rule.priority), h.primary, h.secondary);
             f.score = Some(score);
             f.lines = h.examples;
             (score, h.first_line, f)
@@ -159,7 +249,39 @@ pub fn explain(
         findings: scored.into_iter().map(|(_, _, f)| f).collect(),
         extracted,
         lines_read,
+        unrecognised,
     })
+}
+
+fn note_unrecognised(out: &mut Vec<Unrecognised>, line_no: u64, line: &str, read: &chain::Chain) {
+    let text = shorten(line.trim());
+    if out.len() >= UNRECOGNISED_KEPT
+        || out
+            .iter()
+            .any(|u| extract::without_timestamp(&u.text) == extract::without_timestamp(&text))
+    {
+        return;
+    }
+    out.push(Unrecognised {
+        line: line_no,
+        text,
+        facts: extract::chain_facts(read),
+    });
+}
+
+/// A line that reports a failure of a registry request (it names a stage of the protocol or a
+/// distribution error code, and something went wrong) although no rule claims it.
+fn unexplained_failure(read: &chain::Chain, line: &str) -> bool {
+    if read.stage.is_none() && read.codes.is_empty() {
+        return false;
+    }
+    if read.has_failure() {
+        return true;
+    }
+    let lower = line.to_ascii_lowercase();
+    ["error", "failed", "fatal", "denied", "refused", "invalid"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// Finds the escape byte that starts a colour code (a one-byte literal: the regex crate runs

@@ -196,6 +196,11 @@ impl RuleSet {
         self.by_code.get(&code).map(|&i| &self.rules[i])
     }
 
+    /// The index (into `rules()`) of the rule that explains an observation key.
+    pub fn observation_index(&self, key: &str) -> Option<usize> {
+        self.by_observation.get(key).copied()
+    }
+
     pub fn for_observation(&self, key: &str) -> Option<&Rule> {
         self.by_observation.get(key).map(|&i| &self.rules[i])
     }

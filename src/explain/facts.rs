@@ -1,0 +1,424 @@
+//! From the facts of an error chain to the observation keys `check` records, so that one rule
+//! answers a live check and a pasted error the same way: a token realm refusing the connection
+//! is `auth.realm_unreachable` whether `auth` saw it or `docker login` printed it.
+//!
+//! The stage decides between look-alikes (a 404 at the ping is not a registry; at a manifest it
+//! is a missing tag), a distribution error code beats a bare status, and the reading that is
+//! only a guess comes with its alternatives, so that explain can show them ranked.
+
+use super::chain::{Chain, Client, Net, Op, Stage};
+
+/// How firmly the text supports a reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Weight {
+    /// Another cause the same text fits; a check decides between them.
+    Alternative,
+    /// Read from the status or code alone, without a stage that confirms it.
+    Likely,
+    /// The stage and the failure agree.
+    Decided,
+}
+
+impl Weight {
+    /// Added to the rule's priority when ranking: a reading backed by the protocol stage beats a
+    /// generic phrase, never a specific one.
+    pub fn bonus(self) -> u8 {
+        match self {
+            Weight::Decided => 12,
+            Weight::Likely => 4,
+            Weight::Alternative => 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    pub key: &'static str,
+    pub weight: Weight,
+}
+
+struct Out(Vec<Reading>);
+
+impl Out {
+    fn put(&mut self, key: &'static str, weight: Weight) {
+        match self.0.iter_mut().find(|r| r.key == key) {
+            Some(r) => r.weight = r.weight.max(weight),
+            None => self.0.push(Reading { key, weight }),
+        }
+    }
+    fn decided(&mut self, key: &'static str) {
+        self.put(key, Weight::Decided);
+    }
+    fn likely(&mut self, key: &'static str) {
+        self.put(key, Weight::Likely);
+    }
+    fn alt(&mut self, key: &'static str) {
+        self.put(key, Weight::Alternative);
+    }
+}
+
+/// The observation keys this chain supports, the firmest first. Empty when the line says
+/// nothing about a registry failure.
+pub fn readings(c: &Chain) -> Vec<Reading> {
+    let mut out = Out(Vec::new());
+    if !c.registry_context && !proxy_or_dns_about_registry(c) {
+        return out.0;
+    }
+    if let Some(net) = c.net {
+        network(c, net, &mut out);
+    }
+    if c.mirror && c.has_failure() {
+        // Docker falls back past a failing mirror; its failure is the mirror's, whatever it is.
+        out.decided("mirrors.unreachable");
+    }
+    if out.0.iter().all(|r| r.weight != Weight::Decided) {
+        codes(c, &mut out);
+    }
+    if out.0.iter().all(|r| r.weight != Weight::Decided) {
+        if let Some(status) = c.status {
+            by_status(c, status, &mut out);
+        }
+    }
+    kubelet(c, &mut out);
+    let mut v = out.0;
+    v.sort_by(|a, b| b.weight.cmp(&a.weight));
+    v
+}
+
+/// A proxy or DNS failure is about a registry when it is on a registry request; the words of
+/// other tools never get here (their lines have no registry context).
+fn proxy_or_dns_about_registry(c: &Chain) -> bool {
+    c.stage.is_some() && c.net.is_some()
+}
+
+fn network(c: &Chain, net: Net, out: &mut Out) {
+    let realm = c.stage == Some(Stage::Token);
+    match net {
+        // A proxy that answered with a status was reached: what it said decides.
+        Net::ProxyUnreachable | Net::ProxyRefused => match c.status {
+            Some(407) => out.decided("proxy.auth_required"),
+            Some(502..=504) => {
+                out.decided("proxy.upstream_failed");
+                out.alt("proxy.connect_refused");
+            }
+            Some(_) => out.decided("proxy.connect_refused"),
+            None if net == Net::ProxyRefused => out.decided("proxy.connect_refused"),
+            None => out.decided("proxy.unreachable"),
+        },
+        Net::HttpToHttps => out.decided("tls.server_speaks_http"),
+        Net::NoSuchHost => {
+            out.decided("dns.nxdomain");
+            // A network that reaches the outside only through a proxy answers no name either.
+            out.alt("proxy.config_ignored");
+        }
+        Net::ServerMisbehaving => out.decided("dns.servfail"),
+        Net::DnsTimeout => out.decided("dns.timeout"),
+        Net::DnsRefused => out.decided("dns.refused"),
+        Net::Refused
+        | Net::Reset
+        | Net::Timeout
+        | Net::Unreachable
+        | Net::TlsHandshakeTimeout
+        | Net::NoResponse
+            if realm =>
+        {
+            out.decided("auth.realm_unreachable");
+            out.alt(tcp_key(net));
+        }
+        Net::NoResponse => {
+            out.decided("ping.stalled");
+            out.alt("tcp.timeout");
+            out.alt("proxy.unreachable");
+        }
+        Net::Eof | Net::UnexpectedEof if realm => {
+            out.decided("auth.realm_unreachable");
+            out.alt("proxy.connect_refused");
+        }
+        Net::Refused | Net::Reset | Net::Timeout | Net::Unreachable | Net::TlsHandshakeTimeout => {
+            out.decided(tcp_key(net));
+            if net == Net::Timeout || net == Net::Reset {
+                out.alt("proxy.unreachable");
+            }
+        }
+        Net::Eof => match c.stage {
+            Some(Stage::Blob | Stage::BlobUpload) => out.decided("tcp.interrupted"),
+            _ => {
+                // The connection closed before any answer: a proxy or a balancer that ends TLS
+                // and has no backend, or a server that is not speaking HTTP on that port.
+                out.likely("ping.eof");
+                out.alt("proxy.connect_refused");
+                out.alt("tcp.reset");
+            }
+        },
+        Net::UnexpectedEof => match c.stage {
+            Some(Stage::Ping) => {
+                out.likely("ping.eof");
+                out.alt("proxy.connect_refused");
+            }
+            _ => {
+                out.decided("tcp.interrupted");
+                out.alt("proxy.unreachable");
+            }
+        },
+    }
+}
+
+fn tcp_key(net: Net) -> &'static str {
+    match net {
+        Net::Refused => "tcp.refused",
+        Net::Reset => "tcp.reset",
+        Net::Unreachable => "tcp.unreachable",
+        Net::TlsHandshakeTimeout => "tls.handshake_stalled",
+        _ => "tcp.timeout",
+    }
+}
+
+fn pushing(c: &Chain) -> bool {
+    c.op == Some(Op::Push) || c.stage == Some(Stage::BlobUpload)
+}
+
+fn codes(c: &Chain, out: &mut Out) {
+    // Several codes on one line: the first is the server's own answer, the rest are usually
+    // the client repeating it, so the first decides.
+    let Some(&code) = c.codes.first() else { return };
+    let realm = c.stage == Some(Stage::Token);
+    match code {
+        "TOOMANYREQUESTS" => out.decided("manifest.rate_limited"),
+        "NAME_UNKNOWN" => {
+            out.decided("manifest.repo_not_found");
+            out.alt("server.harbor_project_missing");
+        }
+        "MANIFEST_UNKNOWN" => {
+            if c.stage == Some(Stage::Manifest) || c.stage.is_none() {
+                out.decided("manifest.tag_not_found");
+            } else {
+                out.likely("manifest.tag_not_found");
+            }
+            out.alt("manifest.repo_not_found");
+            out.alt("manifest.platform_missing");
+        }
+        "NAME_INVALID" => out.decided("reference.provider_name_rules"),
+        "TAG_INVALID" => out.decided("reference.tag_invalid"),
+        "MANIFEST_BLOB_UNKNOWN" if pushing(c) => out.decided("push.upload_unknown"),
+        "BLOB_UNKNOWN" | "MANIFEST_BLOB_UNKNOWN" => {
+            out.decided("manifest.blob_unknown");
+            out.alt("push.upload_unknown");
+        }
+        "BLOB_UPLOAD_UNKNOWN" => out.decided("push.upload_unknown"),
+        "BLOB_UPLOAD_INVALID" | "SIZE_INVALID" | "DIGEST_INVALID" => {
+            out.decided("push.upload_invalid");
+            out.alt("tcp.interrupted");
+        }
+        "MANIFEST_INVALID" | "MANIFEST_UNVERIFIED" => out.decided("push.manifest_invalid"),
+        "UNSUPPORTED" => out.decided("push.unsupported"),
+        "DENIED" if !pushing(c) && c.docker_hub => {
+            // Docker Hub denies a pull of a repository that does not exist rather than say so.
+            out.decided("manifest.repo_not_found");
+            out.alt("manifest.denied");
+            out.alt("manifest.unauthorized");
+        }
+        "DENIED" => {
+            if pushing(c) {
+                out.decided("push.denied");
+            } else {
+                out.decided("manifest.denied");
+            }
+            // Many registries deny what does not exist rather than say so.
+            out.alt("manifest.repo_not_found");
+            out.alt("manifest.unauthorized");
+        }
+        "UNAUTHORIZED" => {
+            if realm || c.op == Some(Op::Login) {
+                out.decided("auth.bad_credentials");
+            } else {
+                out.decided("manifest.unauthorized");
+            }
+            out.alt("manifest.repo_not_found");
+            out.alt("manifest.denied");
+        }
+        _ => {}
+    }
+}
+
+fn by_status(c: &Chain, status: u16, out: &mut Out) {
+    let stage = c.stage;
+    if stage == Some(Stage::Token) {
+        match status {
+            401 => {
+                out.decided("auth.bad_credentials");
+                out.alt("auth.realm_error_status");
+            }
+            429 => out.decided("manifest.rate_limited"),
+            403 => {
+                out.decided("auth.realm_error_status");
+                out.alt("manifest.denied");
+            }
+            s if s >= 400 => out.decided("auth.realm_error_status"),
+            _ => {}
+        }
+        return;
+    }
+    let firm = |out: &mut Out, key| {
+        if stage.is_some() {
+            out.decided(key)
+        } else {
+            out.likely(key)
+        }
+    };
+    match status {
+        300..=399 => firm(out, "ping.redirect"),
+        401 => {
+            if c.op == Some(Op::Login) {
+                firm(out, "auth.bad_credentials");
+            } else {
+                firm(out, "manifest.unauthorized");
+            }
+            out.alt("manifest.repo_not_found");
+        }
+        403 => {
+            if pushing(c) {
+                firm(out, "push.denied");
+            } else {
+                firm(out, "manifest.denied");
+            }
+            out.alt("manifest.repo_not_found");
+            out.alt("proxy.connect_refused");
+        }
+        404 => match stage {
+            Some(Stage::Ping) => out.decided("ping.not_found"),
+            // Docker could not read the 404's body as a registry error: not the registry API.
+            _ if c.foreign_body => out.decided("ping.not_found"),
+            Some(Stage::TagList) => out.decided("manifest.repo_not_found"),
+            Some(Stage::Blob) => out.decided("manifest.blob_unknown"),
+            Some(Stage::BlobUpload) => out.decided("push.upload_unknown"),
+            _ => {
+                firm(out, "manifest.tag_not_found");
+                out.alt("manifest.repo_not_found");
+                out.alt("ping.not_found");
+            }
+        },
+        405 => firm(out, "push.unsupported"),
+        407 => out.decided("proxy.auth_required"),
+        408 => firm(out, "tcp.timeout"),
+        413 => firm(out, "push.too_large"),
+        429 => {
+            if stage == Some(Stage::Ping) {
+                out.decided("ping.rate_limited");
+            } else {
+                firm(out, "manifest.rate_limited");
+            }
+        }
+        502..=504 => {
+            firm(out, "manifest.gateway_error");
+            out.alt("proxy.upstream_failed");
+        }
+        500..=599 => {
+            match stage {
+                Some(Stage::Ping) => out.decided("ping.server_error"),
+                Some(Stage::BlobUpload) => out.decided("push.server_error"),
+                _ if pushing(c) => firm(out, "push.server_error"),
+                _ => firm(out, "manifest.server_error"),
+            }
+        }
+        400..=499 => firm(out, "ping.unexpected_status"),
+        _ => {}
+    }
+}
+
+/// Kubelet wraps what the runtime said; an authorization failure inside a pod's pull is, more
+/// often than not, a missing or wrong `imagePullSecrets`.
+fn kubelet(c: &Chain, out: &mut Out) {
+    if c.client != Some(Client::Kubelet) {
+        return;
+    }
+    let auth = out.0.iter().any(|r| {
+        r.weight >= Weight::Likely
+            && matches!(
+                r.key,
+                "manifest.unauthorized" | "auth.bad_credentials" | "auth.no_credentials"
+            )
+    });
+    if auth {
+        out.alt("host.kubernetes_node");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::chain::read;
+
+    fn first(line: &str) -> Option<&'static str> {
+        readings(&read(line)).first().map(|r| r.key)
+    }
+
+    #[test]
+    fn the_stage_decides_between_look_alikes() {
+        assert_eq!(
+            first("Error response from daemon: Get \"https://r.example/v2/\": Get \"https://r.example/service/token?account=a&service=harbor-registry\": dial tcp 10.0.0.1:443: connect: connection refused"),
+            Some("auth.realm_unreachable")
+        );
+        assert_eq!(
+            first("Error response from daemon: Get \"https://r.example/v2/\": dial tcp 10.0.0.1:443: connect: connection refused"),
+            Some("tcp.refused")
+        );
+        assert_eq!(
+            first("Error response from daemon: error parsing HTTP 404 response body: Get \"https://r.example:8080/v2/\": 404 page not found"),
+            Some("ping.not_found")
+        );
+        assert_eq!(
+            first("Error: initializing source docker://r.example/a/b:1: reading manifest 1 in r.example/a/b: manifest unknown"),
+            Some("manifest.tag_not_found")
+        );
+    }
+
+    #[test]
+    fn token_request_with_an_error_status() {
+        assert_eq!(
+            first("Error: failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Aa%2Fb%3Apull&service=ghcr.io: 403 Forbidden"),
+            Some("auth.realm_error_status")
+        );
+        assert_eq!(
+            first("failed to fetch oauth token: unexpected status: 401 Unauthorized"),
+            Some("auth.bad_credentials")
+        );
+    }
+
+    #[test]
+    fn proxy_refusal_reduced_to_its_reason_phrase() {
+        assert_eq!(
+            first("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": Forbidden"),
+            Some("proxy.connect_refused")
+        );
+        assert_eq!(
+            first("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": Proxy Authentication Required"),
+            Some("proxy.auth_required")
+        );
+    }
+
+    #[test]
+    fn ambiguous_text_keeps_its_alternatives() {
+        let r = readings(&read("Error response from daemon: Get \"https://r.example/v2/\": EOF"));
+        let keys: Vec<_> = r.iter().map(|r| r.key).collect();
+        assert_eq!(keys[0], "ping.eof");
+        assert!(keys.contains(&"proxy.connect_refused"), "{keys:?}");
+    }
+
+    #[test]
+    fn five_hundreds_are_server_errors_whatever_the_body() {
+        assert_eq!(
+            first("Error response from daemon: received unexpected HTTP status: 503 Service Unavailable"),
+            Some("manifest.server_error")
+        );
+        assert_eq!(
+            first("FATA[0036] trying to reuse blob sha256:e00f at destination: failed to read from destination repository svc: 500 (Internal Server Error)"),
+            Some("push.server_error")
+        );
+    }
+
+    #[test]
+    fn other_tools_get_nothing() {
+        assert_eq!(first("npm ERR! 403 403 Forbidden - GET https://registry.npmjs.org/x"), None);
+        assert_eq!(first("warning: spurious network error (3 tries remaining): [6] Could not resolve host: index.crates.io"), None);
+    }
+}
