@@ -272,8 +272,11 @@ fn grammar() -> Option<&'static Grammar> {
             status_shapes: statuses.iter().filter_map(|s| re(s)).collect(),
             // After a request URL, the whole rest is a bare reason phrase: Go's transport does
             // that with a proxy's answer to CONNECT.
-            reason_only: re(
-                r#"https?://[^\s"']+"?:\s*(forbidden|proxy authentication required|bad gateway|service unavailable|gateway time-?out|not found|method not allowed|bad request|internal server error|too many requests|unauthorized|request time-?out)\s*$"#,
+            // Any short phrase will do: a proxy words its reason as it likes (tinyproxy says
+            // `Access denied`, squid `Forbidden`), and no registry client prints a bare phrase
+            // after a request URL for the registry's own answers.
+            reason_only: exact(
+                r#"(?i:get|head|post|put|patch|delete) \\?"?https?://[^\s"'\\]+\\?"?: ([A-Z][A-Za-z'\-]*(?: [A-Za-z'\-]+){0,5})\s*(?:\\?"|$)"#,
             )?,
             // `denied: ...`, `name unknown: ...`, `manifest unknown`, `toomanyrequests:`
             // `unauthorized`, `denied` and `unsupported` are ordinary words: only with the colon
@@ -372,15 +375,27 @@ pub fn read(line: &str) -> Chain {
         c.host.get_or_insert(host);
     }
     c.stage = c.stage.or_else(|| stage_from_words(&lower_text));
+    // Docker reports a registry's own unexpected status without a URL; the same words behind
+    // `Head "<manifest URL>": ` come from inside the round trip, where only the token request
+    // (made by the auth transport on the registry's behalf) can answer with a status.
+    if matches!(c.stage, Some(Stage::Manifest | Stage::Blob | Stage::Ping))
+        && lower_text.contains("\": received unexpected http status")
+    {
+        c.registry = c.host.clone();
+        c.stage = Some(Stage::Token);
+    }
     c.op = op_of(&lower_text, &lower);
     c.net = net_of(&lower_text);
     if c.net.is_none() {
         if let Some(m) = g.reason_only.captures(text.as_bytes()) {
             // A bare reason phrase after the URL of a request through a proxy: the proxy
             // refused the tunnel. Without a proxy nobody prints a status that way.
-            c.net = Some(Net::ProxyRefused);
-            c.status = status_of_phrase(&utf8(&m[1]));
-            c.stage = Some(Stage::ProxyConnect);
+            let phrase = utf8(&m[1]);
+            if !matches!(phrase.as_ref(), "EOF") {
+                c.net = Some(Net::ProxyRefused);
+                c.status = status_of_phrase(&phrase);
+                c.stage = Some(Stage::ProxyConnect);
+            }
         }
     }
     if c.status.is_none() {
@@ -392,6 +407,16 @@ pub fn read(line: &str) -> Chain {
             .find(|s| (100..600).contains(s));
     }
     read_codes(g, text, &mut c.codes);
+    // containerd's resolver says only `<ref>: not found` once every host answered 404 to the
+    // manifest request, and its log says `response was http.StatusNotFound`.
+    if c.status.is_none()
+        && (lower_text.contains("http.statusnotfound")
+            || (lower_text.contains("failed to resolve reference")
+                && lower_text.trim_end().ends_with(": not found")))
+    {
+        c.status = Some(404);
+        c.stage.get_or_insert(Stage::Manifest);
+    }
     c.registry_context = registry_context(&lower_text, &c);
     c.docker_hub = docker_hub(&lower_text, &c);
     c.mirror = mirror(&lower_text, &c);
@@ -399,6 +424,48 @@ pub fn read(line: &str) -> Chain {
         .iter()
         .any(|m| lower_text.contains(m));
     c
+}
+
+/// A line printed by another tool about its own downloads: package managers have registries
+/// and proxies too, and their DNS errors and 403s are not a container registry's.
+pub fn foreign(lower: &str) -> bool {
+    const OTHERS: &[&str] = &[
+        "npm err",
+        "npm error",
+        "registry.npmjs.org",
+        "yarnpkg",
+        "pypi.org",
+        "pythonhosted.org",
+        "pip install",
+        "pip._vendor",
+        "crates.io",
+        "spurious network error",
+        "rubygems",
+        "apt-get",
+        "deb.debian.org",
+        "archive.ubuntu.com",
+        "security.ubuntu.com",
+        "proxy.golang.org",
+        "sum.golang.org",
+        "go: ",
+        "git clone",
+        "fatal: unable to access",
+        "curl: (",
+        "wget: ",
+        "nuget",
+        "composer",
+    ];
+    OTHERS.iter().any(|m| lower.contains(m))
+}
+
+/// The text asks a registry's API: a URL whose path starts with `/v2/`.
+pub fn asks_registry_api(lower: &str) -> bool {
+    lower.match_indices("://").any(|(at, _)| {
+        let rest = &lower[at + 3..];
+        let url = rest.split(|c: char| c.is_whitespace() || c == '"' || c == '\'').next();
+        url.and_then(|u| u.find('/').map(|slash| &u[slash..]))
+            .is_some_and(|path| path == "/v2" || path.starts_with("/v2/"))
+    })
 }
 
 /// Known public mirror hosts and the words Docker uses when it leaves a mirror for the next
@@ -778,26 +845,25 @@ fn registry_context(lower: &str, c: &Chain) -> bool {
         "docker.io/",
         "registry-1.docker.io",
         "/v2/",
+        // Host names that are registries by their name.
+        "registry.",
+        "registry-",
+        "harbor",
+        "quay.io",
+        "ghcr.io",
+        "gcr.io",
+        "pkg.dev",
+        ".dkr.ecr.",
+        "azurecr.io",
+        "aliyuncs.com",
+        "myhuaweicloud.com",
+        "tencentyun.com",
+        "tencentcloudcr.com",
+        "nexus",
+        "artifactory",
+        "jfrog.io",
     ];
-    // Other package managers have registries too; their failures are not ours.
-    const OTHERS: &[&str] = &[
-        "npm err",
-        "registry.npmjs.org",
-        "yarnpkg",
-        "pypi.org",
-        "pip install",
-        "crates.io",
-        "rubygems",
-        "maven",
-        "gradle",
-        "apt-get",
-        "deb.debian.org",
-        "archive.ubuntu.com",
-        "proxy.golang.org",
-        "git clone",
-        "fatal: unable to access",
-    ];
-    MARKERS.iter().any(|m| lower.contains(m)) && !OTHERS.iter().any(|m| lower.contains(m))
+    MARKERS.iter().any(|m| lower.contains(m)) && !foreign(lower)
 }
 
 fn client_of(lower: &str, line: &str) -> Option<Client> {

@@ -250,8 +250,10 @@ fn by_status(c: &Chain, status: u16, out: &mut Out) {
             }
             429 => out.decided("manifest.rate_limited"),
             403 => {
-                out.decided("auth.realm_error_status");
-                out.alt("manifest.denied");
+                // The token service heard the request and refused this scope to this account.
+                out.decided("auth.scope_denied");
+                out.alt("auth.realm_error_status");
+                out.alt("manifest.repo_not_found");
             }
             s if s >= 400 => out.decided("auth.realm_error_status"),
             _ => {}

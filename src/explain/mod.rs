@@ -77,9 +77,31 @@ pub fn explain(
     let mut scratch = String::new();
     // Built on the first large block: a one-line paste never needs it.
     let mut colour: Option<Option<regex::bytes::Regex>> = None;
-    let mut on_line = |line_no: u64, line: &str| {
+    let mut registry_api_seen = false;
+    let mut unescaped = String::new();
+    let mut on_line = |line_no: u64, raw_line: &str| {
+        // The reader of error chains takes logrus lines apart itself.
+        let read = chain::read(raw_line);
+        let line = raw_line;
+        // logrus quotes its message and escapes the quotes inside (`msg="logging into
+        // \"host\": ..."`); phrases are written for the plain text.
+        let line = if line.contains("\\\"") {
+            unescaped.clear();
+            unescaped.push_str(&line.replace("\\\"", "\""));
+            unescaped.as_str()
+        } else {
+            line
+        };
         matcher.match_line(line, &mut matched);
-        let read = chain::read(line);
+        let lower = line.to_ascii_lowercase();
+        // curl is how people test a registry by hand: once the text has asked a registry's
+        // API (`curl https://host/v2/`), curl's own errors are about that registry.
+        registry_api_seen |= chain::asks_registry_api(&lower);
+        let tested_by_hand = registry_api_seen && lower.contains("curl: (");
+        if !read.registry_context && !tested_by_hand && chain::foreign(&lower) {
+            // Another tool's download failing: its DNS errors and 403s are not ours.
+            return;
+        }
         let readings = facts::readings(&read);
         claims.clear();
         for &i in &matched {
@@ -89,11 +111,19 @@ pub fn explain(
                 alternative: false,
             });
         }
+        // Alternatives rank in the reader's order, below the reading they stand beside.
+        let mut alternative_ceiling = u8::MAX;
         for r in &readings {
             let Some(i) = rules.observation_index(r.key) else {
                 continue;
             };
-            let base = rules.rules()[i].priority;
+            let mut base = rules.rules()[i].priority;
+            if r.weight == facts::Weight::Alternative {
+                base = base.min(alternative_ceiling);
+                alternative_ceiling = base.saturating_sub(1);
+            } else {
+                alternative_ceiling = alternative_ceiling.min(base.saturating_sub(1));
+            }
             // The stage lifts a reading over generic phrases (rules less specific than its
             // own), never over a phrase rule that is more specific.
             let outranked = matched.iter().any(|&m| rules.rules()[m].priority > base);
@@ -140,11 +170,7 @@ pub fn explain(
             if h.primary + h.secondary == 0 {
                 h.first_line = line_no;
             }
-            h.priority = h.priority.max(if c.alternative {
-                rules.rules()[c.rule].priority
-            } else {
-                c.priority
-            });
+            h.priority = h.priority.max(c.priority);
             if !c.alternative && c.priority == best {
                 h.primary += 1;
             } else {
@@ -232,7 +258,7 @@ pub fn explain(
         .map(|(i, h)| {
             let rule = &rules.rules()[i];
             let mut f = diagnose::finding(rule, lang, &vars);
-            let score = score(h.priority.max(rule.priority), h.primary, h.secondary);
+            let score = score(h.priority, h.primary, h.secondary);
             f.score = Some(score);
             f.lines = h.examples;
             (score, h.first_line, f)

@@ -47,15 +47,35 @@ fn continuation(prev: &str, next: &str) -> Option<&'static str> {
         // `swr.cn-north-` + `1.myhuaweicloud.com`: a host or word cut at its hyphen.
         return Some("");
     }
-    if matches!(last, ':' | '=' | ',' | '(') {
+    // After a colon the cause follows; a line that starts with punctuation (`* `, `[`, `-`)
+    // is a record of its own.
+    if last == '=' && first.is_ascii_alphanumeric() {
         return Some(" ");
     }
+    if matches!(last, ':' | ',' | '(') && (first.is_ascii_alphanumeric() || first == '"') {
+        return Some(" ");
+    }
+    // A break between two words: only where a terminal would wrap (a long line), and not
+    // before a line that opens with a tool's own prefix (`curl: `, `ctr: `, `go: `).
     let sentence_end = matches!(last, '.' | '!' | '?' | ';' | '}' | ']' | '>');
     let lowercase_start = first.is_ascii_lowercase() || first == '"';
-    if !sentence_end && lowercase_start && !p.ends_with("...") {
+    if !sentence_end
+        && lowercase_start
+        && !p.ends_with("...")
+        && p.chars().count() >= 40
+        && !tool_prefix(next)
+    {
         return Some(" ");
     }
     None
+}
+
+/// `word: ` at the start of a line: a program naming itself.
+fn tool_prefix(line: &str) -> bool {
+    let word_end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .unwrap_or(line.len());
+    word_end > 0 && line[word_end..].starts_with(": ")
 }
 
 /// A line that begins a log record of its own: a timestamp, a level, a layer id, a prompt.
