@@ -11,12 +11,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::hop::{Hop, Role};
-use super::{CheckOptions, Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
 use crate::net::tls_verify::{self, Judged, Recording};
 use crate::net::trust::{self, Trust};
 use crate::net::x509::{self, CertInfo};
 use crate::observe::Observation;
+use crate::probe::hop::{Hop, Role};
+use crate::probe::{CheckOptions, Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
 use crate::report::Status;
 use crate::rules::Severity;
 use crate::target::Scheme;

@@ -9,12 +9,12 @@ use base64::Engine as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::hop::{self, Hop};
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult, tcp, tls};
 use crate::net::go_proxy::{self, DirectReason, ProxyDecision, ProxyEnv};
 use crate::net::trust;
 use crate::net::x509;
 use crate::observe::Observation;
+use crate::probe::hop::{self, Hop};
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult, tcp, tls};
 use crate::report::Status;
 use crate::rules::Severity;
 
