@@ -212,7 +212,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         return result;
     }
 
-    let key = if looks_html {
+    // A 5xx is the server saying it is broken, whatever page its front dresses it in (nginx's
+    // HTML "503 Service Temporarily Unavailable" on every path when the backend is down): a
+    // registry with a dead backend, not something that is not a registry.
+    let key = if looks_html && !(500..=599).contains(&code) {
         "ping.html"
     } else {
         match code {
