@@ -72,6 +72,7 @@ pub fn run_checks(
     Vec<crate::report::Finding>,
 )> {
     let deadline = Instant::now() + Duration::from_secs_f64(timeout_secs);
+    let intends_push = opts.intends_push;
     let ctx = Arc::new(Ctx {
         target: target.clone(),
         opts,
@@ -91,14 +92,42 @@ pub fn run_checks(
         .outcomes
         .iter()
         .any(|o| o.id == "auth" && o.status == crate::report::Status::Pass);
+    // Registries create a repository on its first push, except Harbor, whose project must exist.
+    let creates_on_push = intends_push
+        && !result
+            .observations
+            .iter()
+            .any(|(_, o)| o.key == "server.harbor_project_missing");
+    let mut outcomes = result.outcomes;
+    let missing_before_push = result
+        .observations
+        .iter()
+        .any(|(c, o)| c == "manifest" && NOT_YET_PUSHED.contains(&o.key.as_str()));
+    if creates_on_push && missing_before_push {
+        for o in outcomes.iter_mut().filter(|o| o.id == "manifest") {
+            o.status = crate::report::Status::Warn;
+        }
+    }
     let observations: Vec<_> = result
         .observations
         .into_iter()
         .filter(|(_, o)| !(auth_passed && o.key == "ping.auth_required"))
+        .map(|(check, o)| {
+            // A push creates the repository (and the tag): its absence before the push is the
+            // expected state, not the cause of a push that fails.
+            if creates_on_push && NOT_YET_PUSHED.contains(&o.key.as_str()) {
+                (check, o.severity(crate::rules::Severity::Info))
+            } else {
+                (check, o)
+            }
+        })
         .collect();
     let findings = diagnose::from_observations(&session.rules, session.lang, &observations);
-    Ok((result.outcomes, findings))
+    Ok((outcomes, findings))
 }
+
+/// What a push brings into being: missing before it is no cause of its failure.
+const NOT_YET_PUSHED: &[&str] = &["manifest.repo_not_found", "manifest.tag_not_found"];
 
 pub fn target_info(target: &target::Target, input: String) -> TargetInfo {
     TargetInfo {
