@@ -316,6 +316,8 @@ pub struct CheckOptions {
     /// command line built from systemd units and /etc/default or /etc/sysconfig.
     pub runtimes: RuntimePaths,
     pub dockerd_cmdline: crate::config::dockerd_flags::DockerdCommandLine,
+    /// The clients judged: `--client`, else those found on this machine.
+    pub clients: Vec<crate::clients::Client>,
 }
 
 #[derive(Debug, Clone)]
@@ -328,6 +330,12 @@ pub struct RuntimePaths {
     pub policy_json: PathBuf,
     /// docker.service's drop-in directory, where an override is written.
     pub docker_dropin_dir: PathBuf,
+    /// containerd.service's drop-in directory: containerd's proxy.
+    pub containerd_dropin_dir: PathBuf,
+    /// podman's, skopeo's and CRI-O's per-host CA folders.
+    pub containers_certs_dir: PathBuf,
+    /// buildkitd.toml: BuildKit counts as a client of its own only where it exists.
+    pub buildkitd_config: PathBuf,
 }
 
 /// Facts earlier checks hand to later ones. Each is set at most once, by the check named.
@@ -337,6 +345,10 @@ pub struct Board {
     pub addrs: OnceLock<Vec<SocketAddr>>,
     /// tcp: the first address that accepted a connection.
     pub reachable: OnceLock<SocketAddr>,
+    /// tls: what the registry's port presented (a chain, or a plain-HTTP answer).
+    pub presented: OnceLock<tls::Presented>,
+    /// mirrors: the first `registry-mirrors` entry that serves the target.
+    pub mirror_serves: OnceLock<String>,
     /// tls: how HTTP requests must talk to the registry.
     pub transport: OnceLock<Transport>,
     /// ping: what `GET /v2/` answered.

@@ -54,7 +54,16 @@ fn untrusted_ca_is_reported_with_subject_and_issuer() {
     });
     let empty_certs = tempfile::tempdir().unwrap();
     let run = Regdoctor::new()
-        .args(["check", &reg.addr, "--json", "--certs-dir"])
+        .args([
+            "check",
+            &reg.addr,
+            "--json",
+            "--client",
+            "docker,containers",
+        ])
+        .arg("--certs-dir")
+        .arg(empty_certs.path().to_str().unwrap())
+        .arg("--containers-certs-dir")
         .arg(empty_certs.path().to_str().unwrap())
         .run();
     let report = run.json();
@@ -62,6 +71,25 @@ fn untrusted_ca_is_reported_with_subject_and_issuer() {
     let top = &report["findings"][0];
     assert_eq!(top["category"], "tls_unknown_authority", "{report:#}");
     assert_eq!(top["check"], "tls");
+    assert_eq!(
+        top["clients"],
+        serde_json::json!(["containers"]),
+        "{report:#}"
+    );
+    // Docker skips verification on loopback and pulls; podman and skopeo refuse the CA.
+    let verdict = |c: &str| {
+        report["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["client"] == c)
+            .cloned()
+            .unwrap_or_else(|| panic!("no verdict for {c}: {report:#}"))
+    };
+    assert_eq!(verdict("docker")["verdict"], "works", "{report:#}");
+    assert_eq!(verdict("containers")["verdict"], "fails", "{report:#}");
+    assert_eq!(verdict("containers")["category"], "tls_unknown_authority");
+    assert_eq!(verdict("containers")["stage"], "tls");
     let evidence = evidence_text(top);
     assert!(
         evidence.contains("regdoctor-test-registry"),
@@ -71,8 +99,9 @@ fn untrusted_ca_is_reported_with_subject_and_issuer() {
         evidence.contains("regdoctor Test Root CA"),
         "issuer missing: {evidence}"
     );
-    assert_eq!(check_status(&report, "tls"), "fail");
-    assert_eq!(check_status(&report, "ping"), "skipped");
+    // The checks follow Docker's path, which goes on to the registry.
+    assert_eq!(check_status(&report, "tls"), "warn");
+    assert_eq!(check_status(&report, "ping"), "pass");
     // The fix names Docker's per-registry CA path for exactly this registry.
     let fixes = top["fixes"].to_string();
     assert!(fixes.contains(&format!("certs.d/{}", reg.addr)), "{fixes}");

@@ -119,7 +119,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             }
             Ok(r) if r.status().as_u16() == 200 && hub => {
                 match serves_image(ctx, &client, &v2).await {
-                    Some((true, what)) => summary.push(format!("{m}: 200, serves {what}")),
+                    Some((true, what)) => {
+                        let _ = ctx.board.mirror_serves.set(m.clone());
+                        summary.push(format!("{m}: 200, serves {what}"));
+                    }
                     Some((false, what)) => {
                         summary.push(format!("{m}: 200, but not {what}"));
                         observations.push(

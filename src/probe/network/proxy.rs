@@ -27,6 +27,10 @@ pub const PROBE: ProbeDef = ProbeDef {
     run,
 };
 
+/// Marks an observation about the shell's proxy (not the daemon's): the clients that run in
+/// the shell are the ones it concerns.
+pub const SHELL_PROXY_VAR: &str = "shell_proxy";
+
 const STEP_TIMEOUT: Duration = Duration::from_secs(3);
 /// The direct handshake the tunnel's chain is compared with.
 const DIRECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -116,6 +120,21 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             Ok(None) => {}
         },
         Ok(ProxyDecision::Direct(_)) => {}
+    }
+
+    // podman, skopeo and buildah take the shell's proxy: a different one is tried too, so that
+    // their verdict rests on what that proxy does (observed once, whoever else uses it).
+    if let Ok(ProxyDecision::Via(shell_proxy)) = &s {
+        let same_as_daemon = matches!(&d, Ok(ProxyDecision::Via(p)) if p == shell_proxy);
+        if !same_as_daemon && !ctx.opts.offline {
+            if let Err(obs) = connect_through(ctx, shell_proxy, &host, port).await {
+                observations.push(
+                    obs.evidence("whose proxy", format!("the shell's ({})", shell.source))
+                        .var(SHELL_PROXY_VAR, "yes"),
+                );
+                status = Status::Fail;
+            }
+        }
     }
 
     // "curl works, docker does not": the two parties take different paths.
