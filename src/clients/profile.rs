@@ -168,10 +168,21 @@ fn containerd_profile(ctx: &Ctx) -> Profile {
                 profile.allows_http = Some(format!("server = {server:?} in {shown}"));
                 profile.http_only = profile.allows_http.clone();
             }
-            if h.server_skip_verify {
+            // The `[host."<the server itself>"]` table adds to the top-level settings.
+            let own = h
+                .hosts
+                .iter()
+                .filter(|e| e.url.trim_end_matches('/') == server.trim_end_matches('/'));
+            let mut cas: Vec<&String> = h.server_ca.iter().collect();
+            let mut skip = h.server_skip_verify;
+            for e in own {
+                cas.extend(e.ca.iter());
+                skip |= e.skip_verify;
+            }
+            if skip {
                 profile.skips_verify = Some(format!("skip_verify = true in {shown}"));
             }
-            profile.extra_cas = h.server_ca.iter().map(|c| trust_dir.join(c)).collect();
+            profile.extra_cas = cas.into_iter().map(|c| trust_dir.join(c)).collect();
         }
         _ if loopback => {
             // containerd's default for a loopback registry with no `server`: plain HTTP only.
