@@ -78,6 +78,7 @@ fn category_of(text: &str) -> Option<&'static str> {
         ),
         ("proxyconnect", "proxy_misconfig"),
         ("503", "registry_server_error"),
+        ("no such host", "dns_resolution"),
     ];
     table
         .iter()
@@ -264,6 +265,117 @@ impl Drop for Containerd {
     }
 }
 
+/// A Docker daemon of the test's own, without systemd, iptables or a bridge (tech notes 7a):
+/// its data, exec root and socket in a temporary directory. Stopped with SIGTERM on drop, so
+/// that it stops the containerd it started.
+struct Dockerd {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Dockerd {
+    /// `None`, with a line saying why, where dockerd cannot run (not root, no dockerd).
+    fn try_start(scenario: &str) -> Option<Dockerd> {
+        if !present("dockerd", scenario) || !present("docker", scenario) {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("daemon.json"), "{}").unwrap();
+        let log = std::fs::File::create(d.join("dockerd.log")).unwrap();
+        let socket = d.join("docker.sock");
+        let child = Command::new("dockerd")
+            .args([
+                "--storage-driver",
+                "vfs",
+                "--iptables=false",
+                "--ip6tables=false",
+            ])
+            .args(["--bridge=none", "--data-root"])
+            .arg(d.join("root"))
+            .arg("--exec-root")
+            .arg(d.join("exec"))
+            .arg("--pidfile")
+            .arg(d.join("docker.pid"))
+            .arg("--config-file")
+            .arg(d.join("daemon.json"))
+            .arg("-H")
+            .arg(format!("unix://{}", socket.display()))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            // The daemon's proxy is its own environment: none here.
+            .env_remove("HTTPS_PROXY")
+            .env_remove("HTTP_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("http_proxy")
+            .spawn();
+        let mut daemon = match child {
+            Ok(child) => Dockerd { child, dir },
+            Err(e) => {
+                println!(
+                    "clients_real: dockerd cannot start here ({e}): {scenario} not run against docker"
+                );
+                return None;
+            }
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if socket.exists()
+                && daemon
+                    .docker(&["info", "--format", "{{.ServerVersion}}"])
+                    .worked
+            {
+                return Some(daemon);
+            }
+            if daemon.child.try_wait().ok().flatten().is_some() || Instant::now() > deadline {
+                let log = std::fs::read_to_string(daemon.dir.path().join("dockerd.log"))
+                    .unwrap_or_default();
+                let last: Vec<&str> = log.lines().rev().take(3).collect();
+                println!(
+                    "clients_real: dockerd did not come up here ({}): {scenario} not run against docker",
+                    last.join(" | ")
+                );
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The docker CLI talking to this daemon, with a configuration folder of its own.
+    fn docker(&self, args: &[&str]) -> Outcome {
+        let host = format!("unix://{}", self.dir.path().join("docker.sock").display());
+        let config = self.dir.path().join("cli").display().to_string();
+        run_client(
+            "docker",
+            args,
+            &[("DOCKER_HOST", &host), ("DOCKER_CONFIG", &config)],
+        )
+    }
+
+    fn pull(&self, image: &str) -> Outcome {
+        self.docker(&["pull", "--quiet", image])
+    }
+}
+
+impl Drop for Dockerd {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A plain-HTTP registry on 127.0.0.1 holding `team/app:1`.
 fn plain_registry() -> (Registry, String) {
     let reg = Registry::start(RegistryOpts::default());
@@ -290,6 +402,15 @@ fn plain_http_on_loopback_splits_the_clients() {
             .clone()
     };
     assert_eq!(verdict("docker"), "works", "{report:#}");
+    if let Some(dockerd) = Dockerd::try_start(scenario) {
+        agree(
+            scenario,
+            "docker pull",
+            &dockerd.pull(&image),
+            &report,
+            "docker",
+        );
+    }
     if present("skopeo", scenario) {
         agree(
             scenario,
@@ -398,6 +519,15 @@ fn private_ca_on_loopback_splits_the_clients() {
         &report,
         "containers",
     );
+    if let Some(dockerd) = Dockerd::try_start(scenario) {
+        agree(
+            scenario,
+            "docker pull",
+            &dockerd.pull(&image),
+            &report,
+            "docker",
+        );
+    }
     if present("containerd", scenario) && present("ctr", scenario) {
         let ctd = Containerd::start();
         agree(
@@ -450,7 +580,7 @@ fn a_shell_proxy_is_the_path_of_podman_and_skopeo() {
     // A name, not a loopback address: Go never proxies loopback.
     let image = "registry.regdoctor.test/team/app:1";
     let report = files
-        .check(image, "containers")
+        .check(image, "docker,containers")
         .args(["--hosts-file", &files.s("hosts")])
         .args(["--nameserver", &format!("127.0.0.1:{}", free_port())])
         .env("HTTPS_PROXY", proxy.clone())
@@ -459,6 +589,16 @@ fn a_shell_proxy_is_the_path_of_podman_and_skopeo() {
     if present("skopeo", scenario) {
         let did = files.skopeo(image, &[], &[("HTTPS_PROXY", &proxy)]);
         agree(scenario, "skopeo", &did, &report, "containers");
+    }
+    // The daemon has no proxy: it resolves the name itself, and no resolver knows it.
+    if let Some(dockerd) = Dockerd::try_start(scenario) {
+        agree(
+            scenario,
+            "docker pull",
+            &dockerd.pull(image),
+            &report,
+            "docker",
+        );
     }
 }
 
@@ -497,6 +637,15 @@ fn an_html_503_front_is_a_server_error_for_every_client() {
             &files.skopeo(&image, &[], &[]),
             &report,
             "containers",
+        );
+    }
+    if let Some(dockerd) = Dockerd::try_start(scenario) {
+        agree(
+            scenario,
+            "docker pull",
+            &dockerd.pull(&image),
+            &report,
+            "docker",
         );
     }
     if present("containerd", scenario) && present("ctr", scenario) {
