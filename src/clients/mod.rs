@@ -6,6 +6,7 @@
 //!   roots it trusts, whether mirrors apply, where its credentials come from.
 //! - [`judge`]: the observations re-read per client, and one verdict per client.
 
+pub mod fixes;
 pub mod judge;
 pub mod profile;
 

@@ -149,6 +149,8 @@ pub fn run_checks_judged(
     let mut findings = diagnose::from_observations(&session.rules, session.lang, &observations);
     clients::judge::mirrors_first(&ctx, &profiles, &mut findings);
     let clients = clients::judge::verdicts(&profiles, &findings);
+    let registry = ctx.target.registry.host_port();
+    clients::fixes::add(&profiles, &registry, session.lang, &mut findings);
     Ok(Judged {
         outcomes,
         findings,

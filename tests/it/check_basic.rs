@@ -90,6 +90,13 @@ fn untrusted_ca_is_reported_with_subject_and_issuer() {
     assert_eq!(verdict("containers")["verdict"], "fails", "{report:#}");
     assert_eq!(verdict("containers")["category"], "tls_unknown_authority");
     assert_eq!(verdict("containers")["stage"], "tls");
+    // The fix is podman's own CA folder, not Docker's certs.d (Docker is not concerned).
+    let fixes = top["fixes"].to_string();
+    assert!(
+        fixes.contains(&format!("{}/{}", empty_certs.path().display(), reg.addr)),
+        "{fixes}"
+    );
+    assert!(!fixes.contains("/etc/docker/certs.d"), "{fixes}");
     let evidence = evidence_text(top);
     assert!(
         evidence.contains("regdoctor-test-registry"),
@@ -102,9 +109,6 @@ fn untrusted_ca_is_reported_with_subject_and_issuer() {
     // The checks follow Docker's path, which goes on to the registry.
     assert_eq!(check_status(&report, "tls"), "warn");
     assert_eq!(check_status(&report, "ping"), "pass");
-    // The fix names Docker's per-registry CA path for exactly this registry.
-    let fixes = top["fixes"].to_string();
-    assert!(fixes.contains(&format!("certs.d/{}", reg.addr)), "{fixes}");
 
     // With the CA where Docker looks for it, the same registry is trusted.
     let certs = tempfile::tempdir().unwrap();
@@ -211,4 +215,44 @@ fn plain_http_on_a_non_insecure_host_is_http_vs_https() {
     let report = run.json();
     assert_eq!(run.code, 0, "{report:#}");
     assert_eq!(check_status(&report, "ping"), "pass");
+}
+
+/// The human report opens with one line per client, in English and in Chinese.
+#[test]
+fn the_human_report_starts_with_one_verdict_per_client() {
+    let reg = Registry::start(RegistryOpts::default());
+    let empty = tempfile::tempdir().unwrap();
+    let conf = empty.path().join("registries.conf");
+    std::fs::write(&conf, "").unwrap();
+    let run = |lang: &str| {
+        Regdoctor::new()
+            .args([
+                "check",
+                &reg.addr,
+                "--client",
+                "docker,containers",
+                "--lang",
+                lang,
+            ])
+            .args(["--registries-conf", conf.to_str().unwrap()])
+            .run()
+            .stdout
+    };
+    let en = run("en");
+    let block: Vec<&str> = en
+        .lines()
+        .skip_while(|l| !l.starts_with("Per client"))
+        .collect();
+    assert!(block.len() > 2, "{en}");
+    assert_eq!(block[1].trim(), "docker (dockerd): works", "{en}");
+    assert!(
+        block[2].contains("podman, skopeo, buildah, CRI-O: fails at tls")
+            && block[2].contains("http_vs_https"),
+        "{en}"
+    );
+    let zh = run("zh");
+    assert!(
+        zh.contains("各客户端结论") && zh.contains("可以正常使用"),
+        "{zh}"
+    );
 }
