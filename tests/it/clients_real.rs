@@ -421,13 +421,39 @@ fn plain_http_on_loopback_splits_the_clients() {
         );
     }
     if present("podman", scenario) {
-        agree(
-            scenario,
-            "podman",
-            &files.podman_pull(&image),
-            &report,
-            "containers",
+        let did = files.podman_pull(&image);
+        agree(scenario, "podman", &did, &report, "containers");
+        // explain --check judges the client the text came from: podman's own error is
+        // confirmed live, although Docker would pull from this registry.
+        let explained = Regdoctor::new()
+            .args(["explain", "--check", "--json", &did.text])
+            .run()
+            .json();
+        let confirmed = explained["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["category"] == "http_vs_https" && f["verdict"] == "confirmed");
+        assert!(confirmed.is_some(), "{explained:#}");
+        println!(
+            "clients_real: {scenario}: explain --check on podman's error confirms http_vs_https"
         );
+        // The same words from Docker's daemon are not reproduced: Docker allows plain HTTP here.
+        let docker_text = format!(
+            "Error response from daemon: Get \"https://{host}/v2/\": http: server gave HTTP response to HTTPS client",
+            host = image.split('/').next().unwrap()
+        );
+        let explained = Regdoctor::new()
+            .args(["explain", "--check", "--json", &docker_text])
+            .run()
+            .json();
+        let http = explained["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["category"] == "http_vs_https")
+            .unwrap_or_else(|| panic!("{explained:#}"));
+        assert_eq!(http["verdict"], "not_reproduced", "{explained:#}");
     }
     if present("containerd", scenario) && present("ctr", scenario) {
         let ctd = Containerd::start();
