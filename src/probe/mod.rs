@@ -418,6 +418,9 @@ impl Ctx {
         }
         let hp = self.target.registry.host_port();
         let addrs = self.board.addrs.get();
+        if let Some(reason) = self.resolves_to_loopback() {
+            return Some(reason);
+        }
         for entry in &self.opts.insecure_registries {
             let e = entry
                 .trim()
@@ -440,7 +443,33 @@ impl Ctx {
     }
 
     pub fn explicitly_insecure(&self) -> bool {
-        !self.target.registry.is_loopback() && self.insecure_reason().is_some()
+        !self.target.registry.is_loopback()
+            && self.resolves_to_loopback().is_none()
+            && self.insecure_reason().is_some()
+    }
+
+    /// Docker's default insecure range, 127.0.0.0/8, holds the addresses a name resolves to,
+    /// not only a literal address (`::1` is not in it). An address pinned with `--resolve` is
+    /// regdoctor's alone: the daemon looks the name up itself.
+    fn resolves_to_loopback(&self) -> Option<String> {
+        let host = self.target.registry.dial_host().trim_matches(['[', ']']);
+        let pinned = self
+            .opts
+            .resolve
+            .iter()
+            .any(|(h, p, _)| h.eq_ignore_ascii_case(host) && *p == self.port());
+        if pinned {
+            return None;
+        }
+        let addrs = self.board.addrs.get()?;
+        let a = addrs
+            .iter()
+            .find(|a| matches!(a.ip(), IpAddr::V4(v4) if v4.is_loopback()))?;
+        Some(format!(
+            "{} resolves to {}, inside Docker's default insecure range 127.0.0.0/8",
+            self.target.registry.dial_host(),
+            a.ip()
+        ))
     }
 
     /// Values for the fixes' placeholders.

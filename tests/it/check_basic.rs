@@ -256,3 +256,41 @@ fn the_human_report_starts_with_one_verdict_per_client() {
         "{zh}"
     );
 }
+
+/// Docker's default insecure range is 127.0.0.0/8 for the addresses a NAME resolves to too
+/// (here through the hosts file): plain HTTP works for Docker, not for podman.
+#[test]
+fn a_name_that_resolves_to_loopback_is_insecure_for_docker_only() {
+    let reg = Registry::start(RegistryOpts::default());
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts");
+    std::fs::write(&hosts, "127.0.0.1 registry.lab\n").unwrap();
+    let conf = dir.path().join("registries.conf");
+    std::fs::write(&conf, "").unwrap();
+    let target = format!("registry.lab:{}", reg.port);
+    let report = Regdoctor::new()
+        .args(["check", &target, "--json", "--client", "docker,containers"])
+        .args(["--hosts-file", hosts.to_str().unwrap()])
+        .args(["--registries-conf", conf.to_str().unwrap()])
+        .run()
+        .json();
+    let verdicts: Vec<(String, String)> = report["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["verdict"].as_str().unwrap().to_string(),
+                v["category"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            ("works".to_string(), String::new()),
+            ("fails".to_string(), "http_vs_https".to_string())
+        ],
+        "{report:#}"
+    );
+}
