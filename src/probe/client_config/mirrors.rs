@@ -135,7 +135,14 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
                         );
                         failing = true;
                     }
-                    None => summary.push(format!("{m}: 200")),
+                    None => {
+                        // No image named: a mirror that answers as a registry is what Docker
+                        // talks to for Docker Hub.
+                        if ctx.target.image.is_none() {
+                            let _ = ctx.board.mirror_serves.set(m.clone());
+                        }
+                        summary.push(format!("{m}: 200"));
+                    }
                 }
             }
             Ok(r) if matches!(r.status().as_u16(), 200 | 401) => {
