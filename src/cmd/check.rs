@@ -300,7 +300,28 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
     let clients = chosen_clients(&args.client, &path_dirs, &runtimes.buildkitd_config)?;
+    let daemon_files = crate::probe::DaemonFiles {
+        registry_mirrors: registry_mirrors.clone(),
+        insecure_registries: insecure_registries.clone(),
+        daemon_proxy: daemon_proxy.clone(),
+    };
+    // What pulls is the running daemon: when it answers, its settings are Docker's path.
+    let live_daemon = if clients.contains(&Client::Docker) {
+        crate::probe::docker_info::ask_blocking(&path_dirs)
+    } else {
+        None
+    };
+    let (registry_mirrors, insecure_registries, daemon_proxy) = match &live_daemon {
+        Some(Ok(view)) if view.server_errors.is_empty() => (
+            view.mirrors.clone(),
+            live_insecure(view),
+            live_proxy(view, daemon_proxy),
+        ),
+        _ => (registry_mirrors, insecure_registries, daemon_proxy),
+    };
     Ok(CheckOptions {
+        live_daemon,
+        daemon_files,
         clients,
         podman_auth_files,
         registry_auth_file_set,
@@ -353,6 +374,42 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         insecure_registries,
         daemon_config_path,
     })
+}
+
+/// The running daemon's insecure registries, by name and CIDR, without the loopback ranges
+/// every daemon has (the loopback rule is Docker's own, not a setting).
+fn live_insecure(view: &crate::config::docker_info::DaemonView) -> Vec<String> {
+    view.insecure_names
+        .iter()
+        .chain(
+            view.insecure_cidrs
+                .iter()
+                .filter(|c| !matches!(c.as_str(), "127.0.0.0/8" | "::1/128")),
+        )
+        .cloned()
+        .collect()
+}
+
+/// The files' proxy, unless they set none and the running daemon has one (set in its
+/// environment some other way); `docker info` masks credentials, so they are left out.
+fn live_proxy(
+    view: &crate::config::docker_info::DaemonView,
+    files: ProxySettings,
+) -> ProxySettings {
+    let none = |s: &str| s.trim().is_empty();
+    if files.env != ProxyEnv::default() || (none(&view.https_proxy) && none(&view.http_proxy)) {
+        return files;
+    }
+    let url = |s: &str| (!none(s)).then(|| crate::config::docker_info::without_userinfo(s));
+    ProxySettings {
+        env: ProxyEnv {
+            http_proxy: url(&view.http_proxy),
+            https_proxy: url(&view.https_proxy),
+            no_proxy: (!none(&view.no_proxy)).then(|| view.no_proxy.clone()),
+            cgi: false,
+        },
+        source: "the running daemon's environment (docker info)".into(),
+    }
 }
 
 /// `--client`, else the clients found on this machine.

@@ -318,6 +318,20 @@ pub struct CheckOptions {
     pub dockerd_cmdline: crate::config::dockerd_flags::DockerdCommandLine,
     /// The clients judged: `--client`, else those found on this machine.
     pub clients: Vec<crate::clients::Client>,
+    /// What the running daemon said (`docker info`), asked once before the checks when Docker
+    /// is judged and a CLI is on PATH; its mirrors, insecure registries and (absent from the
+    /// files) proxy are the ones the fields above hold then.
+    pub live_daemon: Option<Result<crate::config::docker_info::DaemonView, String>>,
+    /// What the files alone say, for the `docker-info` comparison.
+    pub daemon_files: DaemonFiles,
+}
+
+/// Docker's registry settings as daemon.json, the dockerd flags and the drop-ins give them.
+#[derive(Debug, Clone, Default)]
+pub struct DaemonFiles {
+    pub registry_mirrors: Vec<String>,
+    pub insecure_registries: Vec<String>,
+    pub daemon_proxy: proxy::ProxySettings,
 }
 
 #[derive(Debug, Clone)]

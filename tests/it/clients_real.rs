@@ -276,6 +276,11 @@ struct Dockerd {
 impl Dockerd {
     /// `None`, with a line saying why, where dockerd cannot run (not root, no dockerd).
     fn try_start(scenario: &str) -> Option<Dockerd> {
+        Dockerd::try_start_with(scenario, &[])
+    }
+
+    /// With extra dockerd flags (`--registry-mirror URL`, ...).
+    fn try_start_with(scenario: &str, flags: &[&str]) -> Option<Dockerd> {
         if !present("dockerd", scenario) || !present("docker", scenario) {
             return None;
         }
@@ -299,6 +304,7 @@ impl Dockerd {
             .arg(d.join("docker.pid"))
             .arg("--config-file")
             .arg(d.join("daemon.json"))
+            .args(flags)
             .arg("-H")
             .arg(format!("unix://{}", socket.display()))
             .stdin(Stdio::null())
@@ -351,6 +357,11 @@ impl Dockerd {
             args,
             &[("DOCKER_HOST", &host), ("DOCKER_CONFIG", &config)],
         )
+    }
+
+    /// `DOCKER_HOST` for this daemon.
+    fn host(&self) -> String {
+        format!("unix://{}", self.dir.path().join("docker.sock").display())
     }
 
     fn pull(&self, image: &str) -> Outcome {
@@ -684,4 +695,43 @@ fn an_html_503_front_is_a_server_error_for_every_client() {
             "containerd",
         );
     }
+}
+
+/// Docker Hub unreachable, a mirror that serves the image: Docker pulls from the mirror. The
+/// mirror is set on dockerd's command line only (no daemon.json): `check` asks the running
+/// daemon what it uses.
+#[test]
+fn a_mirror_of_the_running_daemon_that_serves_the_image_means_docker_works() {
+    let scenario = "Docker Hub behind a serving mirror";
+    let files = Files::new();
+    let mirror = Registry::start(RegistryOpts::default());
+    mirror.push_tiny_image("library/app", "1", None);
+    let mirror_url = mirror.url();
+    let Some(dockerd) = Dockerd::try_start_with(scenario, &["--registry-mirror", &mirror_url])
+    else {
+        return;
+    };
+    let report = files
+        .check("app:1", "docker")
+        .args(["--resolve", "registry-1.docker.io:443:127.0.0.1"])
+        .env("DOCKER_HOST", dockerd.host())
+        .run()
+        .json();
+    let mirrors = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "mirrors")
+        .unwrap();
+    assert!(
+        mirrors["summary"].to_string().contains("serves"),
+        "the live daemon's mirror was asked: {report:#}"
+    );
+    agree(
+        scenario,
+        "docker pull",
+        &dockerd.pull("app:1"),
+        &report,
+        "docker",
+    );
 }
