@@ -152,6 +152,22 @@ pub struct CheckArgs {
     /// Signature policy of podman and CRI-O [default: /etc/containers/policy.json]
     #[arg(long, value_name = "FILE")]
     pub policy_json: Option<PathBuf>,
+    /// Which clients to judge: docker, containerd, containers (podman, skopeo, buildah, CRI-O),
+    /// buildkit, or all (repeatable, or comma-separated) [default: the clients found on this
+    /// machine, docker when none is]
+    #[arg(long, value_delimiter = ',', value_name = "CLIENT")]
+    pub client: Vec<String>,
+    /// podman's, skopeo's and CRI-O's CA directory, one folder per host:port
+    /// [default: /etc/containers/certs.d]
+    #[arg(long, value_name = "DIR")]
+    pub containers_certs_dir: Option<PathBuf>,
+    /// BuildKit's daemon configuration [default: /etc/buildkit/buildkitd.toml]
+    #[arg(long, value_name = "FILE")]
+    pub buildkitd_config: Option<PathBuf>,
+    /// The containerd service's systemd drop-in directory, where its proxy is set
+    /// [default: /etc/systemd/system/containerd.service.d]
+    #[arg(long, value_name = "DIR")]
+    pub containerd_systemd_dir: Option<PathBuf>,
     /// docker.service unit file (repeatable; the first that exists wins)
     /// [default: /etc/systemd/system/docker.service, /lib/systemd/system/docker.service, /usr/lib/systemd/system/docker.service]
     #[arg(long, value_name = "FILE")]

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod clients;
 pub mod cmd;
 pub mod config;
 pub mod env;

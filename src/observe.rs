@@ -17,6 +17,10 @@ pub struct Observation {
     /// Where the probe knows better than the rule, e.g. a warning that Docker itself would not
     /// hit but other clients would.
     pub severity: Option<Severity>,
+    /// The clients this concerns (set when the observations are judged per client); empty
+    /// until then.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<crate::clients::Client>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,6 +36,7 @@ impl Observation {
             evidence: Vec::new(),
             vars: BTreeMap::new(),
             severity: None,
+            clients: Vec::new(),
         }
     }
 

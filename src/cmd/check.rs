@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 
 use super::{Session, UsageError};
 use crate::cli::CheckArgs;
+use crate::clients::{self, Client};
 use crate::config::{daemon_json, systemd};
 use crate::net::go_proxy::ProxyEnv;
 use crate::probe::proxy::ProxySettings;
@@ -47,14 +48,15 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
     if session.progress {
         eprint!("regdoctor: checking {}…", target.registry.host_port());
     }
-    let (outcomes, findings) = run_checks(session, &target, opts, plan, args.timeout)?;
+    let judged = run_checks_judged(session, &target, opts, plan, args.timeout)?;
     if session.progress {
         eprint!("\r\x1b[K");
     }
     let mut report = Report::new("check", session.lang);
     report.target = Some(target_info(&target, input));
-    report.findings = findings;
-    report.checks = outcomes;
+    report.findings = judged.findings;
+    report.checks = judged.outcomes;
+    report.clients = judged.clients;
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let report = report.finish();
     super::emit(session, &report)
@@ -71,7 +73,28 @@ pub fn run_checks(
     Vec<crate::report::CheckOutcome>,
     Vec<crate::report::Finding>,
 )> {
+    let judged = run_checks_judged(session, target, opts, plan, timeout_secs)?;
+    Ok((judged.outcomes, judged.findings))
+}
+
+/// What a check run found: the checks, the ranked findings (each naming the clients it
+/// concerns) and one verdict per client.
+pub struct Judged {
+    pub outcomes: Vec<crate::report::CheckOutcome>,
+    pub findings: Vec<crate::report::Finding>,
+    pub clients: Vec<crate::report::ClientVerdict>,
+}
+
+/// [`run_checks`], with the observations judged per client.
+pub fn run_checks_judged(
+    session: &Session,
+    target: &target::Target,
+    opts: CheckOptions,
+    plan: engine::Plan,
+    timeout_secs: f64,
+) -> Result<Judged> {
     let deadline = Instant::now() + Duration::from_secs_f64(timeout_secs);
+    let intends_push = opts.intends_push;
     let ctx = Arc::new(Ctx {
         target: target.clone(),
         opts,
@@ -82,7 +105,7 @@ pub fn run_checks(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(engine::run(ctx, plan, deadline));
+    let result = runtime.block_on(engine::run(ctx.clone(), plan, deadline));
     // A getaddrinfo thread stuck on a dead DNS server must not hold the exit.
     runtime.shutdown_timeout(Duration::from_millis(50));
     // "The registry requires credentials" is only worth a note until a login is shown to work:
@@ -91,14 +114,52 @@ pub fn run_checks(
         .outcomes
         .iter()
         .any(|o| o.id == "auth" && o.status == crate::report::Status::Pass);
+    // Registries create a repository on its first push, except Harbor, whose project must exist.
+    let creates_on_push = intends_push
+        && !result
+            .observations
+            .iter()
+            .any(|(_, o)| o.key == "server.harbor_project_missing");
+    let mut outcomes = result.outcomes;
+    let missing_before_push = result
+        .observations
+        .iter()
+        .any(|(c, o)| c == "manifest" && NOT_YET_PUSHED.contains(&o.key.as_str()));
+    if creates_on_push && missing_before_push {
+        for o in outcomes.iter_mut().filter(|o| o.id == "manifest") {
+            o.status = crate::report::Status::Warn;
+        }
+    }
     let observations: Vec<_> = result
         .observations
         .into_iter()
         .filter(|(_, o)| !(auth_passed && o.key == "ping.auth_required"))
+        .map(|(check, o)| {
+            // A push creates the repository (and the tag): its absence before the push is the
+            // expected state, not the cause of a push that fails.
+            if creates_on_push && NOT_YET_PUSHED.contains(&o.key.as_str()) {
+                (check, o.severity(crate::rules::Severity::Info))
+            } else {
+                (check, o)
+            }
+        })
         .collect();
-    let findings = diagnose::from_observations(&session.rules, session.lang, &observations);
-    Ok((result.outcomes, findings))
+    let profiles = clients::judge::profiles(&ctx, &ctx.opts.clients);
+    let observations = clients::judge::per_client(&ctx, &profiles, observations);
+    let mut findings = diagnose::from_observations(&session.rules, session.lang, &observations);
+    clients::judge::mirrors_first(&ctx, &profiles, &mut findings);
+    let clients = clients::judge::verdicts(&profiles, &findings);
+    let registry = ctx.target.registry.host_port();
+    clients::fixes::add(&profiles, &registry, session.lang, &mut findings);
+    Ok(Judged {
+        outcomes,
+        findings,
+        clients,
+    })
 }
+
+/// What a push brings into being: missing before it is no cause of its failure.
+const NOT_YET_PUSHED: &[&str] = &["manifest.repo_not_found", "manifest.tag_not_found"];
 
 pub fn target_info(target: &target::Target, input: String) -> TargetInfo {
     TargetInfo {
@@ -188,6 +249,18 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
             .unwrap_or_else(|| PathBuf::from("/etc/containerd/config.toml")),
         containerd_certs_dir: args.containerd_certs_dir.clone(),
         docker_dropin_dir: systemd_dir.clone(),
+        containerd_dropin_dir: args
+            .containerd_systemd_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/systemd/system/containerd.service.d")),
+        containers_certs_dir: args
+            .containers_certs_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/containers/certs.d")),
+        buildkitd_config: args
+            .buildkitd_config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/buildkit/buildkitd.toml")),
         registries_conf_d: registries_conf.with_file_name("registries.conf.d"),
         registries_conf,
         policy_json: args
@@ -221,7 +294,35 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         _ => None,
     };
     let (podman_auth_files, registry_auth_file_set) = session.env.podman_auth_files();
+    let path_dirs: Vec<PathBuf> = session
+        .env
+        .get("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    let clients = chosen_clients(&args.client, &path_dirs, &runtimes.buildkitd_config)?;
+    let daemon_files = crate::probe::DaemonFiles {
+        registry_mirrors: registry_mirrors.clone(),
+        insecure_registries: insecure_registries.clone(),
+        daemon_proxy: daemon_proxy.clone(),
+    };
+    // What pulls is the running daemon: when it answers, its settings are Docker's path.
+    let live_daemon = if clients.contains(&Client::Docker) {
+        crate::probe::docker_info::ask_blocking(&path_dirs)
+    } else {
+        None
+    };
+    let (registry_mirrors, insecure_registries, daemon_proxy) = match &live_daemon {
+        Some(Ok(view)) if view.server_errors.is_empty() => (
+            view.mirrors.clone(),
+            live_insecure(view),
+            live_proxy(view, daemon_proxy),
+        ),
+        _ => (registry_mirrors, insecure_registries, daemon_proxy),
+    };
     Ok(CheckOptions {
+        live_daemon,
+        daemon_files,
+        clients,
         podman_auth_files,
         registry_auth_file_set,
         intends_push: args.push || args.probe_push,
@@ -241,11 +342,7 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
             .docker_config
             .clone()
             .unwrap_or_else(|| session.env.docker_config_dir()),
-        path_dirs: session
-            .env
-            .get("PATH")
-            .map(|p| std::env::split_paths(&p).collect())
-            .unwrap_or_default(),
+        path_dirs,
         content_trust_env: session.env.get("DOCKER_CONTENT_TRUST"),
         content_trust_server: session.env.get("DOCKER_CONTENT_TRUST_SERVER"),
         profile_files,
@@ -277,6 +374,66 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         insecure_registries,
         daemon_config_path,
     })
+}
+
+/// The running daemon's insecure registries, by name and CIDR, without the loopback ranges
+/// every daemon has (the loopback rule is Docker's own, not a setting).
+fn live_insecure(view: &crate::config::docker_info::DaemonView) -> Vec<String> {
+    view.insecure_names
+        .iter()
+        .chain(
+            view.insecure_cidrs
+                .iter()
+                .filter(|c| !matches!(c.as_str(), "127.0.0.0/8" | "::1/128")),
+        )
+        .cloned()
+        .collect()
+}
+
+/// The files' proxy, unless they set none and the running daemon has one (set in its
+/// environment some other way); `docker info` masks credentials, so they are left out.
+fn live_proxy(
+    view: &crate::config::docker_info::DaemonView,
+    files: ProxySettings,
+) -> ProxySettings {
+    let none = |s: &str| s.trim().is_empty();
+    if files.env != ProxyEnv::default() || (none(&view.https_proxy) && none(&view.http_proxy)) {
+        return files;
+    }
+    let url = |s: &str| (!none(s)).then(|| crate::config::docker_info::without_userinfo(s));
+    ProxySettings {
+        env: ProxyEnv {
+            http_proxy: url(&view.http_proxy),
+            https_proxy: url(&view.https_proxy),
+            no_proxy: (!none(&view.no_proxy)).then(|| view.no_proxy.clone()),
+            cgi: false,
+        },
+        source: "the running daemon's environment (docker info)".into(),
+    }
+}
+
+/// `--client`, else the clients found on this machine.
+fn chosen_clients(
+    asked: &[String],
+    path_dirs: &[PathBuf],
+    buildkitd_config: &std::path::Path,
+) -> Result<Vec<Client>, UsageError> {
+    if asked.is_empty() {
+        let presence = clients::Presence::standard(path_dirs.to_vec(), buildkitd_config);
+        return Ok(clients::detect(&presence));
+    }
+    let mut chosen: Vec<Client> = Vec::new();
+    for a in asked {
+        let Some(list) = Client::parse(a) else {
+            return Err(UsageError(format!(
+                "--client {a:?}: expected docker, containerd, containers, buildkit or all"
+            )));
+        };
+        chosen.extend(list);
+    }
+    chosen.sort();
+    chosen.dedup();
+    Ok(chosen)
 }
 
 fn dockerd_paths(

@@ -87,6 +87,19 @@ const LIVE_CATEGORIES: &[Category] = &[
     Category::NotARegistry,
 ];
 
+/// The client the text came from, as `--client` names it. BuildKit's "failed to solve" comes
+/// from dockerd's builder unless a standalone buildkitd has its own configuration.
+fn text_client(extracted: &BTreeMap<String, String>) -> Option<String> {
+    let name = extracted.get("client")?;
+    let standalone = std::path::Path::new("/etc/buildkit/buildkitd.toml").exists();
+    let name = if name == "buildkit" && !standalone {
+        "docker"
+    } else {
+        name.as_str()
+    };
+    crate::clients::Client::parse(name).map(|_| name.to_string())
+}
+
 fn live_check(
     session: &Session,
     report: &mut Report,
@@ -110,11 +123,18 @@ fn live_check(
     let args = CheckArgs {
         target: Some(registry.clone()),
         timeout,
+        client: text_client(extracted).into_iter().collect(),
         ..CheckArgs::default()
     };
     let opts = check::options(session, &args)?;
+    let judged = opts.clients.clone();
     let plan = crate::probe::engine::plan(&[], &[]).map_err(|e| UsageError(e.to_string()))?;
     let (outcomes, live) = check::run_checks(session, &target, opts, plan, timeout)?;
+    // Only what lies on the path of the client the text came from confirms a cause.
+    let live: Vec<Finding> = live
+        .into_iter()
+        .filter(|f| f.clients.is_empty() || f.clients.iter().any(|c| judged.contains(c)))
+        .collect();
     let live_categories: Vec<Category> = live
         .iter()
         .filter(|f| f.severity != Severity::Info)

@@ -70,6 +70,34 @@ pub fn load(certs_root: &Path, host_port: &str) -> Trust {
     }
 }
 
+/// The system roots plus the CA certificates in `files` (hosts.toml `ca`, a client's per-host
+/// folder): the trust of a client other than Docker. `dir` is where they were looked for.
+pub fn from_files(dir: &Path, files: &[PathBuf]) -> Trust {
+    let mut store = RootCertStore::empty();
+    let (system_roots, _) = store.add_parsable_certificates(system_roots().0.iter().cloned());
+    let mut certs_d = CertsDir {
+        dir: dir.to_path_buf(),
+        exists: dir.is_dir(),
+        ..CertsDir::default()
+    };
+    for path in files {
+        match CertificateDer::pem_file_iter(path) {
+            Ok(iter) => {
+                for cert in iter.flatten() {
+                    let _ = store.add(cert.clone());
+                    certs_d.cas.push((path.clone(), cert.into_owned()));
+                }
+            }
+            Err(e) => certs_d.problems.push(format!("{}: {e}", path.display())),
+        }
+    }
+    Trust {
+        roots: Arc::new(store),
+        system_roots,
+        certs_d,
+    }
+}
+
 fn read_certs_dir(dir: &Path) -> CertsDir {
     let mut out = CertsDir {
         dir: dir.to_path_buf(),

@@ -1,30 +1,19 @@
 //! Checks: each a probe with a stable id, the checks it needs first, its own timeout, and a
 //! function that observes. Adding a check is one module here plus one line in `PROBES`.
 
-pub mod auth;
-pub mod auths;
-pub mod cloud_names;
-pub mod containerd;
-pub mod containers;
-pub mod content_trust;
-pub mod daemon_config;
-pub mod dns;
-pub mod docker_info;
-pub mod dockerd_flags;
+pub mod client_config;
 pub mod engine;
-pub mod hop;
-pub mod host;
-pub mod manifest;
-pub mod mirror_path;
-pub mod mirrors;
-pub mod ping;
-pub mod proxy;
-pub mod push;
-pub mod realm_path;
-pub mod reference;
-pub mod server;
-pub mod tcp;
-pub mod tls;
+pub mod network;
+pub mod protocol;
+
+// The checks keep their short paths (`probe::tls`, `probe::containerd`, ...) whichever folder
+// holds them.
+pub use client_config::{
+    auths, containerd, containers, content_trust, daemon_config, docker_info, dockerd_flags, host,
+    mirrors,
+};
+pub use network::{cloud_names, dns, hop, mirror_path, proxy, realm_path, tcp, tls};
+pub use protocol::{auth, manifest, ping, push, reference, server};
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -92,7 +81,7 @@ pub const NETWORK_CHECKS: &[&str] = &[
 ];
 
 /// Every observation key a probe can record. A test keeps this list equal to the keys written
-/// in `src/probe/`, and the rule registry test checks that a rule explains each.
+/// in `src/probe/*/`, and the rule registry test checks that a rule explains each.
 pub const EMITTED_KEYS: &[&str] = &[
     "auth.bad_credentials",
     "auth.credentials_in_clear",
@@ -327,6 +316,22 @@ pub struct CheckOptions {
     /// command line built from systemd units and /etc/default or /etc/sysconfig.
     pub runtimes: RuntimePaths,
     pub dockerd_cmdline: crate::config::dockerd_flags::DockerdCommandLine,
+    /// The clients judged: `--client`, else those found on this machine.
+    pub clients: Vec<crate::clients::Client>,
+    /// What the running daemon said (`docker info`), asked once before the checks when Docker
+    /// is judged and a CLI is on PATH; its mirrors, insecure registries and (absent from the
+    /// files) proxy are the ones the fields above hold then.
+    pub live_daemon: Option<Result<crate::config::docker_info::DaemonView, String>>,
+    /// What the files alone say, for the `docker-info` comparison.
+    pub daemon_files: DaemonFiles,
+}
+
+/// Docker's registry settings as daemon.json, the dockerd flags and the drop-ins give them.
+#[derive(Debug, Clone, Default)]
+pub struct DaemonFiles {
+    pub registry_mirrors: Vec<String>,
+    pub insecure_registries: Vec<String>,
+    pub daemon_proxy: proxy::ProxySettings,
 }
 
 #[derive(Debug, Clone)]
@@ -339,6 +344,12 @@ pub struct RuntimePaths {
     pub policy_json: PathBuf,
     /// docker.service's drop-in directory, where an override is written.
     pub docker_dropin_dir: PathBuf,
+    /// containerd.service's drop-in directory: containerd's proxy.
+    pub containerd_dropin_dir: PathBuf,
+    /// podman's, skopeo's and CRI-O's per-host CA folders.
+    pub containers_certs_dir: PathBuf,
+    /// buildkitd.toml: BuildKit counts as a client of its own only where it exists.
+    pub buildkitd_config: PathBuf,
 }
 
 /// Facts earlier checks hand to later ones. Each is set at most once, by the check named.
@@ -348,6 +359,10 @@ pub struct Board {
     pub addrs: OnceLock<Vec<SocketAddr>>,
     /// tcp: the first address that accepted a connection.
     pub reachable: OnceLock<SocketAddr>,
+    /// tls: what the registry's port presented (a chain, or a plain-HTTP answer).
+    pub presented: OnceLock<tls::Presented>,
+    /// mirrors: the first `registry-mirrors` entry that serves the target.
+    pub mirror_serves: OnceLock<String>,
     /// tls: how HTTP requests must talk to the registry.
     pub transport: OnceLock<Transport>,
     /// ping: what `GET /v2/` answered.
@@ -417,6 +432,9 @@ impl Ctx {
         }
         let hp = self.target.registry.host_port();
         let addrs = self.board.addrs.get();
+        if let Some(reason) = self.resolves_to_loopback() {
+            return Some(reason);
+        }
         for entry in &self.opts.insecure_registries {
             let e = entry
                 .trim()
@@ -439,7 +457,33 @@ impl Ctx {
     }
 
     pub fn explicitly_insecure(&self) -> bool {
-        !self.target.registry.is_loopback() && self.insecure_reason().is_some()
+        !self.target.registry.is_loopback()
+            && self.resolves_to_loopback().is_none()
+            && self.insecure_reason().is_some()
+    }
+
+    /// Docker's default insecure range, 127.0.0.0/8, holds the addresses a name resolves to,
+    /// not only a literal address (`::1` is not in it). An address pinned with `--resolve` is
+    /// regdoctor's alone: the daemon looks the name up itself.
+    fn resolves_to_loopback(&self) -> Option<String> {
+        let host = self.target.registry.dial_host().trim_matches(['[', ']']);
+        let pinned = self
+            .opts
+            .resolve
+            .iter()
+            .any(|(h, p, _)| h.eq_ignore_ascii_case(host) && *p == self.port());
+        if pinned {
+            return None;
+        }
+        let addrs = self.board.addrs.get()?;
+        let a = addrs
+            .iter()
+            .find(|a| matches!(a.ip(), IpAddr::V4(v4) if v4.is_loopback()))?;
+        Some(format!(
+            "{} resolves to {}, inside Docker's default insecure range 127.0.0.0/8",
+            self.target.registry.dial_host(),
+            a.ip()
+        ))
     }
 
     /// Values for the fixes' placeholders.
@@ -508,7 +552,11 @@ mod tests {
         )
         .unwrap();
         let mut found = std::collections::BTreeSet::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
+        let folders = ["network", "protocol", "client_config"];
+        let files = folders
+            .iter()
+            .flat_map(|f| std::fs::read_dir(dir.join(f)).unwrap());
+        for entry in files {
             let path = entry.unwrap().path();
             if path.file_name().is_some_and(|n| n == "mod.rs") {
                 continue;

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::RenderOptions;
+use super::{RenderOptions, verdicts};
 use crate::i18n::{Label, Lang, label};
 use crate::report::{Finding, Report, Status};
 use crate::rules::Severity;
@@ -22,6 +22,13 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
             t.dial_host,
             t.port
         )?;
+        writeln!(out)?;
+    }
+    if !report.clients.is_empty() {
+        writeln!(out, "{}", format!("{}:", verdicts::heading(lang)).bold())?;
+        for (programs, outcome) in verdicts::lines(report) {
+            writeln!(out, "  {programs}: {outcome}")?;
+        }
         writeln!(out)?;
     }
     if !report.checks.is_empty() {

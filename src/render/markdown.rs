@@ -27,6 +27,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         report.tool.version, report.schema_version, report.duration_ms
     )?;
     writeln!(out)?;
+    if !report.clients.is_empty() {
+        writeln!(out, "**{}:**", super::verdicts::heading(lang))?;
+        writeln!(out)?;
+        for (programs, outcome) in super::verdicts::lines(report) {
+            writeln!(out, "- {programs}: {outcome}")?;
+        }
+        writeln!(out)?;
+    }
     if !report.checks.is_empty() {
         writeln!(
             out,

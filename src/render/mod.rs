@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod rules;
+pub mod verdicts;
 
 use std::io::{self, Write};
 

@@ -26,6 +26,9 @@ pub struct Report {
     pub summary: Summary,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckOutcome>,
+    /// `check` only: one verdict per client judged, in a fixed order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientVerdict>,
     /// Ranked: the most likely root cause first.
     pub findings: Vec<Finding>,
     /// `explain` only: what the text itself told (host, repository, client, ...).
@@ -114,6 +117,10 @@ pub struct Finding {
     /// The check that observed it; absent for `explain` matches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
+    /// `check` only: the clients it concerns (a private CA on loopback concerns podman, not
+    /// Docker).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<crate::clients::Client>,
     pub title: String,
     pub why: String,
     pub evidence: Vec<Evidence>,
@@ -128,6 +135,32 @@ pub struct Finding {
     /// `explain --check` only: whether the live checks reproduced this cause.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+}
+
+/// Would this client's pull (or push) work, and if not, the first cause on its path.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientVerdict {
+    pub client: crate::clients::Client,
+    /// The programs that share this client's stack.
+    pub programs: String,
+    pub verdict: ClientOutcome,
+    /// The first finding on this client's path (the cause when it fails).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// The check where it fails (`tls`, `proxy`, `manifest`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientOutcome {
+    Works,
+    Fails,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -184,6 +217,7 @@ impl Report {
             status: Status::Pass,
             summary: Summary::default(),
             checks: Vec::new(),
+            clients: Vec::new(),
             findings: Vec::new(),
             extracted: BTreeMap::new(),
             suggestion: None,

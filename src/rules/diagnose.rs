@@ -19,6 +19,7 @@ pub fn finding(rule: &Rule, lang: Lang, vars: &BTreeMap<String, String>) -> Find
         category: rule.category,
         severity: rule.severity,
         check: None,
+        clients: Vec::new(),
         title: fill(pick(lang, &rule.title.en, &rule.title.zh)),
         why: fill(pick(lang, &rule.why.en, &rule.why.zh)),
         evidence: Vec::new(),
@@ -121,6 +122,7 @@ pub fn from_observations(
         };
         let mut f = finding(rule, lang, &obs.vars);
         f.check = Some(check.clone());
+        f.clients = obs.clients.clone();
         f.evidence = obs.evidence.clone();
         if let Some(sev) = obs.severity {
             f.severity = sev;

@@ -54,7 +54,16 @@ fn untrusted_ca_is_reported_with_subject_and_issuer() {
     });
     let empty_certs = tempfile::tempdir().unwrap();
     let run = Regdoctor::new()
-        .args(["check", &reg.addr, "--json", "--certs-dir"])
+        .args([
+            "check",
+            &reg.addr,
+            "--json",
+            "--client",
+            "docker,containers",
+        ])
+        .arg("--certs-dir")
+        .arg(empty_certs.path().to_str().unwrap())
+        .arg("--containers-certs-dir")
         .arg(empty_certs.path().to_str().unwrap())
         .run();
     let report = run.json();
@@ -62,6 +71,32 @@ fn untrusted_ca_is_reported_with_subject_and_issuer() {
     let top = &report["findings"][0];
     assert_eq!(top["category"], "tls_unknown_authority", "{report:#}");
     assert_eq!(top["check"], "tls");
+    assert_eq!(
+        top["clients"],
+        serde_json::json!(["containers"]),
+        "{report:#}"
+    );
+    // Docker skips verification on loopback and pulls; podman and skopeo refuse the CA.
+    let verdict = |c: &str| {
+        report["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["client"] == c)
+            .cloned()
+            .unwrap_or_else(|| panic!("no verdict for {c}: {report:#}"))
+    };
+    assert_eq!(verdict("docker")["verdict"], "works", "{report:#}");
+    assert_eq!(verdict("containers")["verdict"], "fails", "{report:#}");
+    assert_eq!(verdict("containers")["category"], "tls_unknown_authority");
+    assert_eq!(verdict("containers")["stage"], "tls");
+    // The fix is podman's own CA folder, not Docker's certs.d (Docker is not concerned).
+    let fixes = top["fixes"].to_string();
+    assert!(
+        fixes.contains(&format!("{}/{}", empty_certs.path().display(), reg.addr)),
+        "{fixes}"
+    );
+    assert!(!fixes.contains("/etc/docker/certs.d"), "{fixes}");
     let evidence = evidence_text(top);
     assert!(
         evidence.contains("regdoctor-test-registry"),
@@ -71,11 +106,9 @@ fn untrusted_ca_is_reported_with_subject_and_issuer() {
         evidence.contains("regdoctor Test Root CA"),
         "issuer missing: {evidence}"
     );
-    assert_eq!(check_status(&report, "tls"), "fail");
-    assert_eq!(check_status(&report, "ping"), "skipped");
-    // The fix names Docker's per-registry CA path for exactly this registry.
-    let fixes = top["fixes"].to_string();
-    assert!(fixes.contains(&format!("certs.d/{}", reg.addr)), "{fixes}");
+    // The checks follow Docker's path, which goes on to the registry.
+    assert_eq!(check_status(&report, "tls"), "warn");
+    assert_eq!(check_status(&report, "ping"), "pass");
 
     // With the CA where Docker looks for it, the same registry is trusted.
     let certs = tempfile::tempdir().unwrap();
@@ -182,4 +215,82 @@ fn plain_http_on_a_non_insecure_host_is_http_vs_https() {
     let report = run.json();
     assert_eq!(run.code, 0, "{report:#}");
     assert_eq!(check_status(&report, "ping"), "pass");
+}
+
+/// The human report opens with one line per client, in English and in Chinese.
+#[test]
+fn the_human_report_starts_with_one_verdict_per_client() {
+    let reg = Registry::start(RegistryOpts::default());
+    let empty = tempfile::tempdir().unwrap();
+    let conf = empty.path().join("registries.conf");
+    std::fs::write(&conf, "").unwrap();
+    let run = |lang: &str| {
+        Regdoctor::new()
+            .args([
+                "check",
+                &reg.addr,
+                "--client",
+                "docker,containers",
+                "--lang",
+                lang,
+            ])
+            .args(["--registries-conf", conf.to_str().unwrap()])
+            .run()
+            .stdout
+    };
+    let en = run("en");
+    let block: Vec<&str> = en
+        .lines()
+        .skip_while(|l| !l.starts_with("Per client"))
+        .collect();
+    assert!(block.len() > 2, "{en}");
+    assert_eq!(block[1].trim(), "docker (dockerd): works", "{en}");
+    assert!(
+        block[2].contains("podman, skopeo, buildah, CRI-O: fails at tls")
+            && block[2].contains("http_vs_https"),
+        "{en}"
+    );
+    let zh = run("zh");
+    assert!(
+        zh.contains("各客户端结论") && zh.contains("可以正常使用"),
+        "{zh}"
+    );
+}
+
+/// Docker's default insecure range is 127.0.0.0/8 for the addresses a NAME resolves to too
+/// (here through the hosts file): plain HTTP works for Docker, not for podman.
+#[test]
+fn a_name_that_resolves_to_loopback_is_insecure_for_docker_only() {
+    let reg = Registry::start(RegistryOpts::default());
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts");
+    std::fs::write(&hosts, "127.0.0.1 registry.lab\n").unwrap();
+    let conf = dir.path().join("registries.conf");
+    std::fs::write(&conf, "").unwrap();
+    let target = format!("registry.lab:{}", reg.port);
+    let report = Regdoctor::new()
+        .args(["check", &target, "--json", "--client", "docker,containers"])
+        .args(["--hosts-file", hosts.to_str().unwrap()])
+        .args(["--registries-conf", conf.to_str().unwrap()])
+        .run()
+        .json();
+    let verdicts: Vec<(String, String)> = report["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["verdict"].as_str().unwrap().to_string(),
+                v["category"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            ("works".to_string(), String::new()),
+            ("fails".to_string(), "http_vs_https".to_string())
+        ],
+        "{report:#}"
+    );
 }

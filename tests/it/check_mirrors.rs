@@ -92,3 +92,61 @@ fn a_mirror_login_stored_only_under_the_mirror_is_never_sent() {
     let report = run.json();
     assert!(finding(&report, "RD-MIR-003").is_none(), "{report:#}");
 }
+
+/// Docker Hub unreachable (its address refuses connections), as in networks where only the
+/// mirror gets through: `check app:1` with every check, judged for Docker.
+fn check_hub_behind(dir: &Path, mirrors: &[String]) -> serde_json::Value {
+    let daemon = dir.join("daemon.json");
+    std::fs::write(
+        &daemon,
+        serde_json::json!({ "registry-mirrors": mirrors }).to_string(),
+    )
+    .unwrap();
+    Regdoctor::new()
+        .args(["check", "app:1", "--json", "--client", "docker"])
+        .args(["--daemon-config", daemon.to_str().unwrap()])
+        .args(["--systemd-dir", dir.to_str().unwrap()])
+        .args(["--resolve", "registry-1.docker.io:443:127.0.0.1"])
+        .args(["--resolve", "index.docker.io:443:127.0.0.1"])
+        .run()
+        .json()
+}
+
+fn docker_verdict(report: &serde_json::Value) -> &serde_json::Value {
+    report["clients"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["client"] == "docker"))
+        .expect("a verdict for docker")
+}
+
+#[test]
+fn docker_hub_unreachable_behind_a_mirror_that_serves_the_image_works() {
+    let good = Registry::start(RegistryOpts::default());
+    good.push_tiny_image("library/app", "1", None);
+    let dir = tempfile::tempdir().unwrap();
+    let report = check_hub_behind(dir.path(), &[good.url()]);
+    assert_eq!(docker_verdict(&report)["verdict"], "works", "{report:#}");
+    let errors: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "Docker Hub's refusal is no error here: {errors:#?}"
+    );
+}
+
+#[test]
+fn docker_hub_unreachable_behind_a_mirror_without_the_image_names_the_mirror_first() {
+    let empty = Registry::start(RegistryOpts::default());
+    let dir = tempfile::tempdir().unwrap();
+    let report = check_hub_behind(dir.path(), &[empty.url()]);
+    let v = docker_verdict(&report);
+    assert_eq!(v["verdict"], "fails", "{report:#}");
+    assert_eq!(v["category"], "mirror_misconfig", "{report:#}");
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "mirror_misconfig", "{report:#}");
+    assert!(evidence_text(top).contains(&empty.addr), "{top:#}");
+}

@@ -24,6 +24,22 @@ fn an_html_page_is_not_a_registry() {
     assert!(top["evidence"].to_string().contains("404"), "{report:#}");
 }
 
+/// nginx in front of a registry whose backend is down answers every path, `/v2/` included,
+/// with its own HTML 503 page: a registry with a server error, not something else.
+#[test]
+fn an_html_503_from_a_front_is_a_server_error() {
+    let page = "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>";
+    let (code, report) = check(servers::http_response(
+        "503 Service Temporarily Unavailable",
+        &[("Content-Type", "text/html"), ("Server", "nginx")],
+        page,
+    ));
+    assert_eq!(code, 1);
+    let top = &report["findings"][0];
+    assert_eq!(top["category"], "registry_server_error", "{report:#}");
+    assert!(top["evidence"].to_string().contains("503"), "{report:#}");
+}
+
 #[test]
 fn a_json_404_is_not_a_registry() {
     let (_, report) = check(servers::http_response(

@@ -26,7 +26,16 @@ fn certs_dir(host_port: &str, ca_pem: &str) -> tempfile::TempDir {
 
 fn check(target: &str, certs: &tempfile::TempDir, extra: &[String]) -> (Run, serde_json::Value) {
     let run = Regdoctor::new()
-        .args(["check", target, "--json", "--certs-dir"])
+        // podman verifies what Docker skips on loopback, and reads Docker's certs.d when it
+        // has no folder of its own for the host.
+        .args([
+            "check",
+            target,
+            "--json",
+            "--client",
+            "containers",
+            "--certs-dir",
+        ])
         .arg(certs.path().to_str().unwrap())
         .args(extra.iter().map(String::as_str))
         .run();

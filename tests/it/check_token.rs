@@ -128,6 +128,23 @@ fn a_pull_only_account_passes_a_pull_and_is_told_it_cannot_push() {
     assert_no_secret(&run);
 }
 
+/// A push brings its repository into being: on a registry that creates repositories on push,
+/// a missing repository is not why a push fails; the missing push grant is.
+#[test]
+fn a_push_to_a_new_repository_is_judged_by_the_grant_not_the_missing_repository() {
+    let s = setup(policy());
+    let run = s.run("team/new:1.0", Some(READER), &["--push"]);
+    let report = run.json();
+    assert_eq!(run.code, 1, "{report:#}");
+    assert_eq!(top(&report)["category"], "auth_scope_denied", "{report:#}");
+    assert_eq!(top(&report)["check"], "push");
+
+    let run = s.run("team/new:1.0", Some(WRITER), &["--push"]);
+    let report = run.json();
+    assert_eq!(run.code, 0, "a writer may create it: {report:#}");
+    assert_eq!(check_status(&report, "push"), "pass");
+}
+
 #[test]
 fn pushing_without_push_permission_is_an_error_with_the_grant_shown() {
     let s = setup(policy());

@@ -22,6 +22,7 @@ mod check_tls_fixes;
 mod check_tls_legacy;
 mod check_token;
 mod cli;
+mod clients_real;
 mod explain_cli;
 mod explain_corpus;
 mod fuzz_loops;

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::cloud_names;
-use super::{CheckOptions, Ctx, Transport};
 use crate::net::resolver::{self, DnsAnswer};
 use crate::observe::Observation;
+use crate::probe::cloud_names;
+use crate::probe::{CheckOptions, Ctx, Transport};
 use crate::report::Status;
 use crate::rules::Severity;
 
@@ -488,7 +488,7 @@ pub async fn examine(opts: &CheckOptions, hop: &Hop, https: bool) -> HopResult {
         .iter()
         .map(|ip| SocketAddr::new(*ip, hop.port))
         .collect();
-    let connected = match super::tcp::connect_all(&hop, &addrs).await {
+    let connected = match crate::probe::tcp::connect_all(&hop, &addrs).await {
         Ok(c) => c,
         Err((summary, obs)) => {
             out.status = Status::Fail;
@@ -501,7 +501,7 @@ pub async fn examine(opts: &CheckOptions, hop: &Hop, https: bool) -> HopResult {
     if !https {
         return out;
     }
-    let (tls, transport) = super::tls::examine(opts, &hop, connected.addr).await;
+    let (tls, transport) = crate::probe::tls::examine(opts, &hop, connected.addr).await;
     out.status = out.status.max(tls.status.unwrap_or(Status::Pass));
     out.steps
         .push(format!("tls: {}", tls.summary.unwrap_or_default()));

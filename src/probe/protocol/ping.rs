@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::net::http;
 use crate::net::www_auth;
 use crate::observe::Observation;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 use crate::rules::Severity;
 use crate::target::Scheme;
@@ -145,7 +145,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     };
     let parsed = www_auth::parse(&challenges.iter().map(String::as_str).collect::<Vec<_>>())
         .unwrap_or_default();
-    let _ = ctx.board.ping.set(super::PingFacts {
+    let _ = ctx.board.ping.set(crate::probe::PingFacts {
         status: status.as_u16(),
         challenges: parsed,
     });
@@ -212,7 +212,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         return result;
     }
 
-    let key = if looks_html {
+    // A 5xx is the server saying it is broken, whatever page its front dresses it in (nginx's
+    // HTML "503 Service Temporarily Unavailable" on every path when the backend is down): a
+    // registry with a dead backend, not something that is not a registry.
+    let key = if looks_html && !(500..=599).contains(&code) {
         "ping.html"
     } else {
         match code {
@@ -234,7 +237,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
 }
 
 /// `http(s)://host:port/v2/` as the checks after TLS address the registry.
-pub fn v2_url(ctx: &Ctx, transport: &super::Transport) -> String {
+pub fn v2_url(ctx: &Ctx, transport: &crate::probe::Transport) -> String {
     let scheme = match transport.scheme {
         Scheme::Https => "https",
         Scheme::Http => "http",

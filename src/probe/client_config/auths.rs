@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::docker_config::{self, AuthValue};
 use crate::observe::Observation;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 
 pub const PROBE: ProbeDef = ProbeDef {

@@ -11,12 +11,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::hop::{Hop, Role};
-use super::{CheckOptions, Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
 use crate::net::tls_verify::{self, Judged, Recording};
 use crate::net::trust::{self, Trust};
 use crate::net::x509::{self, CertInfo};
 use crate::observe::Observation;
+use crate::probe::hop::{Hop, Role};
+use crate::probe::{CheckOptions, Ctx, ProbeDef, ProbeFuture, ProbeResult, Transport};
 use crate::report::Status;
 use crate::rules::Severity;
 use crate::target::Scheme;
@@ -58,11 +58,23 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         return ProbeResult::skip("no reachable address");
     };
     let hop = Hop::registry(ctx);
-    let (result, transport) = examine(&ctx.opts, &hop, addr).await;
+    let (result, transport, presented) = examine_presented(&ctx.opts, &hop, addr).await;
     if let Some(t) = transport {
         let _ = ctx.board.transport.set(t);
     }
+    if let Some(p) = presented {
+        let _ = ctx.board.presented.set(p);
+    }
     result
+}
+
+/// What the registry's port presented, kept so that each client's trust is judged against the
+/// same handshake (see `crate::clients::judge`).
+#[derive(Debug, Clone)]
+pub enum Presented {
+    Chain(Vec<CertificateDer<'static>>),
+    /// The status line of its plain-HTTP answer.
+    PlainHttp(String),
 }
 
 /// The TLS step of a hop: handshake with `addr`, record the chain, judge it as Go would. The
@@ -72,11 +84,36 @@ pub async fn examine(
     hop: &Hop,
     addr: SocketAddr,
 ) -> (ProbeResult, Option<Transport>) {
+    let (result, transport, _) = examine_presented(opts, hop, addr).await;
+    (result, transport)
+}
+
+/// [`examine`], also returning what the server presented.
+pub async fn examine_presented(
+    opts: &CheckOptions,
+    hop: &Hop,
+    addr: SocketAddr,
+) -> (ProbeResult, Option<Transport>, Option<Presented>) {
     let host = hop.host.clone();
     let recorder = Recording::new();
     let handshake = handshake(&host, addr, recorder.clone()).await;
     let chain = recorder.chain();
+    let presented = match &handshake {
+        Handshake::SpeaksHttp(line) => Some(Presented::PlainHttp(line.clone())),
+        Handshake::Done { .. } if !chain.is_empty() => Some(Presented::Chain(chain.clone())),
+        _ => None,
+    };
+    let (result, transport) = examine_handshake(opts, hop, addr, handshake, chain);
+    (result, transport, presented)
+}
 
+fn examine_handshake(
+    opts: &CheckOptions,
+    hop: &Hop,
+    addr: SocketAddr,
+    handshake: Handshake,
+    chain: Vec<CertificateDer<'static>>,
+) -> (ProbeResult, Option<Transport>) {
     match handshake {
         Handshake::SpeaksHttp(status_line) => plain_http(hop, addr, &status_line),
         Handshake::Stalled => (
@@ -679,7 +716,9 @@ fn judge(
                 .join(", ")
         }
     );
-    let status = if failing {
+    // Docker goes on past what it does not verify; the clients that do verify are judged on
+    // the same observations (`crate::clients::judge`).
+    let status = if failing && hop.insecure.is_none() {
         Status::Fail
     } else if keys.is_empty() {
         Status::Pass
@@ -687,8 +726,11 @@ fn judge(
         Status::Warn
     };
     let mut transport = None;
-    if !failing {
-        let judged = Judged::new(verifier, Some(leaf_der.clone()), explicitly_insecure);
+    // Docker skips verification for any insecure registry, loopback included: the later checks
+    // talk to it as Docker does, whatever the other clients make of its certificate.
+    if !failing || hop.insecure.is_some() {
+        let skip = explicitly_insecure || hop.insecure.is_some();
+        let judged = Judged::new(verifier, Some(leaf_der.clone()), skip);
         if let Ok(config) = tls_verify::client_config(judged) {
             transport = Some(Transport {
                 scheme: Scheme::Https,

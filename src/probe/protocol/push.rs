@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::net::{http, www_auth};
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 use crate::rules::Severity;
 
@@ -96,7 +96,7 @@ async fn probe_upload(ctx: &Ctx, repo: &str) -> ProbeResult {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };
     let with_auth = |r| grant.authorize(r);
-    let base = super::ping::v2_url(ctx, transport);
+    let base = crate::probe::ping::v2_url(ctx, transport);
     let url = format!("{base}{repo}/blobs/uploads/");
     let resp = match with_auth(client.post(&url).header("Content-Length", "0"))
         .send()

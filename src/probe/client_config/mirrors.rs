@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::net::http;
 use crate::observe::Observation;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 use crate::rules::Severity;
 
@@ -119,7 +119,10 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             }
             Ok(r) if r.status().as_u16() == 200 && hub => {
                 match serves_image(ctx, &client, &v2).await {
-                    Some((true, what)) => summary.push(format!("{m}: 200, serves {what}")),
+                    Some((true, what)) => {
+                        let _ = ctx.board.mirror_serves.set(m.clone());
+                        summary.push(format!("{m}: 200, serves {what}"));
+                    }
                     Some((false, what)) => {
                         summary.push(format!("{m}: 200, but not {what}"));
                         observations.push(
@@ -132,7 +135,14 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
                         );
                         failing = true;
                     }
-                    None => summary.push(format!("{m}: 200")),
+                    None => {
+                        // No image named: a mirror that answers as a registry is what Docker
+                        // talks to for Docker Hub.
+                        if ctx.target.image.is_none() {
+                            let _ = ctx.board.mirror_serves.set(m.clone());
+                        }
+                        summary.push(format!("{m}: 200"));
+                    }
                 }
             }
             Ok(r) if matches!(r.status().as_u16(), 200 | 401) => {

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::hop::{Connected, Hop};
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::observe::Observation;
+use crate::probe::hop::{Connected, Hop};
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 
 pub const PROBE: ProbeDef = ProbeDef {
     id: "tcp",

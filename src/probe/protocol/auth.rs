@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-use super::{AuthGrant, Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::credentials::{self, Credentials, Lookup};
 use crate::config::docker_config;
 use crate::net::{http, jwt, tls_verify, trust};
 use crate::observe::Observation;
+use crate::probe::{AuthGrant, Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 use crate::report::redact::register_secret;
 use crate::target::Scheme;
@@ -154,7 +154,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             return ProbeResult::fail(format!("cannot build an HTTP client: {e}"), Vec::new());
         }
     };
-    let url = super::ping::v2_url(ctx, transport);
+    let url = crate::probe::ping::v2_url(ctx, transport);
     match client
         .get(&url)
         .header("Authorization", &header)

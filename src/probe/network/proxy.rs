@@ -9,12 +9,12 @@ use base64::Engine as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::hop::{self, Hop};
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult, tcp, tls};
 use crate::net::go_proxy::{self, DirectReason, ProxyDecision, ProxyEnv};
 use crate::net::trust;
 use crate::net::x509;
 use crate::observe::Observation;
+use crate::probe::hop::{self, Hop};
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult, tcp, tls};
 use crate::report::Status;
 use crate::rules::Severity;
 
@@ -26,6 +26,10 @@ pub const PROBE: ProbeDef = ProbeDef {
     on_timeout: Some("proxy.unreachable"),
     run,
 };
+
+/// Marks an observation about the shell's proxy (not the daemon's): the clients that run in
+/// the shell are the ones it concerns.
+pub const SHELL_PROXY_VAR: &str = "shell_proxy";
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(3);
 /// The direct handshake the tunnel's chain is compared with.
@@ -116,6 +120,21 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             Ok(None) => {}
         },
         Ok(ProxyDecision::Direct(_)) => {}
+    }
+
+    // podman, skopeo and buildah take the shell's proxy: a different one is tried too, so that
+    // their verdict rests on what that proxy does (observed once, whoever else uses it).
+    if let Ok(ProxyDecision::Via(shell_proxy)) = &s {
+        let same_as_daemon = matches!(&d, Ok(ProxyDecision::Via(p)) if p == shell_proxy);
+        if !same_as_daemon && !ctx.opts.offline {
+            if let Err(obs) = connect_through(ctx, shell_proxy, &host, port).await {
+                observations.push(
+                    obs.evidence("whose proxy", format!("the shell's ({})", shell.source))
+                        .var(SHELL_PROXY_VAR, "yes"),
+                );
+                status = Status::Fail;
+            }
+        }
     }
 
     // "curl works, docker does not": the two parties take different paths.

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::json_file::JsonFileError;
 use crate::config::{policy_json, registries_conf};
 use crate::observe::Observation;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::rules::Severity;
 use crate::target::Scheme;
 
@@ -51,7 +51,7 @@ fn probe(ctx: &Ctx) -> ProbeResult {
         .map(|m| strip_scheme(&m.location).to_string())
         .next();
     for e in &conf.errors {
-        let mut o = super::containerd::malformed(ctx, "containers.registries_invalid", e);
+        let mut o = crate::probe::containerd::malformed(ctx, "containers.registries_invalid", e);
         if let Some(m) = &first_mirror {
             o = o.var("mirror", m.clone());
         }

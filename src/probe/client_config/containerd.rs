@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::containerd::{self, HostsFile};
 use crate::config::toml_file::TomlFileError;
 use crate::observe::Observation;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::rules::Severity;
 use crate::target::Scheme;
 
@@ -367,7 +367,7 @@ fn hosts_only(
                             "server = \"http://{registry}\"\n\n[host.\"http://{registry}\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]"
                         ),
                     )
-                    .severity(super::containers::http_severity(ctx)),
+                    .severity(crate::probe::containers::http_severity(ctx)),
             );
         }
     }

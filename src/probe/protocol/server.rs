@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::credentials::Lookup;
 use crate::net::http;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 use crate::target::Scheme;
 
@@ -54,7 +54,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     let Ok(client) = ctx.registry_client(transport) else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());
     };
-    let v2 = super::ping::v2_url(ctx, transport);
+    let v2 = crate::probe::ping::v2_url(ctx, transport);
     let api = v2.trim_end_matches("/v2/").to_string() + "/api/v2.0";
     let version = match get_json(&client, &format!("{api}/systeminfo"), None).await {
         Some((200, Some(v))) => v

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::hop::{self, Hop, Role};
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
+use crate::probe::hop::{self, Hop, Role};
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 
 pub const PROBE: ProbeDef = ProbeDef {
     id: "realm-path",

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::dockerd_flags::{Flag, Origin, ProblemKind, without_words};
 use crate::config::json_file;
 use crate::observe::Observation;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 
 pub const PROBE: ProbeDef = ProbeDef {
@@ -48,7 +48,7 @@ fn probe(ctx: &Ctx) -> ProbeResult {
     }
     for f in cmd.flags.iter().filter(|f| f.key == "registry-mirrors") {
         if let Some(m) = &f.value {
-            if let Some(why) = super::daemon_config::mirror_problem(m) {
+            if let Some(why) = crate::probe::daemon_config::mirror_problem(m) {
                 observations.push(
                     ctx.obs("dockerd-flags.mirror_invalid")
                         .evidence("at", f.source.at())

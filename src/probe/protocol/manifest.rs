@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::net::{http, www_auth};
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 
 pub const PROBE: ProbeDef = ProbeDef {
     id: "manifest",
@@ -35,7 +35,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
         .clone()
         .or(image.tag.clone())
         .unwrap_or_else(|| "latest".into());
-    let base = super::ping::v2_url(ctx, transport);
+    let base = crate::probe::ping::v2_url(ctx, transport);
     let url = format!("{base}{}/manifests/{reference}", image.repository);
     let Ok(client) = ctx.registry_client(transport) else {
         return ProbeResult::fail("cannot build an HTTP client", Vec::new());

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::docker_info::{self, DaemonView, without_userinfo};
 use crate::observe::Observation;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 
 pub const PROBE: ProbeDef = ProbeDef {
@@ -55,11 +55,71 @@ async fn ask(cli: &PathBuf) -> Result<String, String> {
     Ok(cap(&out.stdout))
 }
 
-async fn probe(ctx: &Ctx) -> ProbeResult {
-    let Some(cli) = docker_cli(ctx) else {
-        return ProbeResult::pass("no docker CLI on PATH: the running daemon was not asked");
+/// `docker info` asked before the checks start (they use what the running daemon uses):
+/// `None` without a docker CLI on `path_dirs`.
+pub fn ask_blocking(path_dirs: &[PathBuf]) -> Option<Result<DaemonView, String>> {
+    let cli = path_dirs
+        .iter()
+        .map(|d| d.join("docker"))
+        .find(|p| p.is_file())?;
+    let mut child = match std::process::Command::new(&cli)
+        .args(["info", "--format", "{{json .}}"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => return Some(Err(format!("cannot run {}: {e}", cli.display()))),
     };
-    let view = match ask(&cli).await.and_then(|t| docker_info::parse(&t)) {
+    let deadline = std::time::Instant::now() + CLI_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Some(Err(format!(
+                    "{} info did not answer within 3 s",
+                    cli.display()
+                )));
+            }
+        }
+    }
+    let out = match child.wait_with_output() {
+        Ok(o) => o,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let cap = |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(1 << 20)]).into_owned();
+    if !out.status.success() {
+        let err = cap(&out.stderr);
+        return Some(Err(err
+            .lines()
+            .next()
+            .unwrap_or("failed")
+            .trim()
+            .to_string()));
+    }
+    Some(docker_info::parse(&cap(&out.stdout)))
+}
+
+async fn probe(ctx: &Ctx) -> ProbeResult {
+    let asked = match &ctx.opts.live_daemon {
+        // Already asked before the checks started: once per run.
+        Some(answer) => answer.clone(),
+        None => {
+            let Some(cli) = docker_cli(ctx) else {
+                return ProbeResult::pass(
+                    "no docker CLI on PATH: the running daemon was not asked",
+                );
+            };
+            ask(&cli).await.and_then(|t| docker_info::parse(&t))
+        }
+    };
+    let view = match asked {
         Ok(v) if v.server_errors.is_empty() => v,
         Ok(v) => {
             return ProbeResult::skip(format!("docker info: {}", v.server_errors.join("; ")));
@@ -114,7 +174,8 @@ fn compare(ctx: &Ctx, view: &DaemonView) -> Vec<Observation> {
         v.dedup();
         v
     };
-    let files_mirrors = norm(&ctx.opts.registry_mirrors);
+    let files = &ctx.opts.daemon_files;
+    let files_mirrors = norm(&files.registry_mirrors);
     if files_mirrors != norm(&view.mirrors) {
         out.push(differ(
             ctx,
@@ -125,8 +186,7 @@ fn compare(ctx: &Ctx, view: &DaemonView) -> Vec<Observation> {
         ));
     }
     // Each insecure entry of the files must be known to the daemon, by name or by CIDR.
-    let missing: Vec<&String> = ctx
-        .opts
+    let missing: Vec<&String> = files
         .insecure_registries
         .iter()
         .filter(|e| {
@@ -146,7 +206,7 @@ fn compare(ctx: &Ctx, view: &DaemonView) -> Vec<Observation> {
         .insecure_names
         .iter()
         .filter(|n| {
-            !ctx.opts
+            !files
                 .insecure_registries
                 .iter()
                 .any(|e| e.trim().eq_ignore_ascii_case(n))
@@ -157,7 +217,7 @@ fn compare(ctx: &Ctx, view: &DaemonView) -> Vec<Observation> {
             ctx,
             "docker-info.insecure_differ",
             "insecure-registries",
-            format!("[{}]", ctx.opts.insecure_registries.join(", ")),
+            format!("[{}]", files.insecure_registries.join(", ")),
             format!(
                 "names [{}], CIDRs [{}]",
                 view.insecure_names.join(", "),
@@ -165,7 +225,7 @@ fn compare(ctx: &Ctx, view: &DaemonView) -> Vec<Observation> {
             ),
         ));
     }
-    let env = &ctx.opts.daemon_proxy.env;
+    let env = &files.daemon_proxy.env;
     let pairs = [
         ("HTTPProxy", env.http_proxy.as_deref(), &view.http_proxy),
         ("HTTPSProxy", env.https_proxy.as_deref(), &view.https_proxy),
@@ -184,7 +244,7 @@ fn compare(ctx: &Ctx, view: &DaemonView) -> Vec<Observation> {
             ctx,
             "docker-info.proxy_differ",
             "proxy settings",
-            ctx.opts.daemon_proxy.source.clone(),
+            files.daemon_proxy.source.clone(),
             proxy_diffs.join("; "),
         ));
     }

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::hop::{self, Hop};
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
+use crate::probe::hop::{self, Hop};
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 
 pub const PROBE: ProbeDef = ProbeDef {
     id: "dns",

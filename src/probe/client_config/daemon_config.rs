@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::config::json_file::{self, JsonFileError};
 use crate::observe::Observation;
+use crate::probe::{Ctx, ProbeDef, ProbeFuture, ProbeResult};
 use crate::report::Status;
 
 pub const PROBE: ProbeDef = ProbeDef {
