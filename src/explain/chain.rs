@@ -426,6 +426,39 @@ pub fn read(line: &str) -> Chain {
     c
 }
 
+/// The registry of the image reference the client was asked for, as the client names it.
+fn reference_registry(lower: &str) -> Option<String> {
+    const OPENERS: &[&str] = &[
+        "failed to resolve reference \"",
+        "failed to pull and unpack image \"",
+        "initializing source docker://",
+        "failed to pull image \"",
+        "trying to pull ",
+    ];
+    let reference = OPENERS.iter().find_map(|o| {
+        let at = lower.find(o)? + o.len();
+        lower[at..]
+            .split(['"', ' ', '\\', ','])
+            .next()
+            .filter(|r| !r.is_empty())
+    })?;
+    let first = reference.split('/').next()?;
+    let has_path = reference.contains('/');
+    if has_path && (first.contains('.') || first.contains(':') || first == "localhost") {
+        Some(first.to_string())
+    } else {
+        Some("docker.io".to_string())
+    }
+}
+
+/// Docker Hub answers under several names.
+fn hub_alias(host: &str) -> &str {
+    match host {
+        "registry-1.docker.io" | "index.docker.io" | "docker.io" => "docker.io",
+        other => other,
+    }
+}
+
 /// A line printed by another tool about its own downloads: package managers have registries
 /// and proxies too, and their DNS errors and 403s are not a container registry's.
 pub fn foreign(lower: &str) -> bool {
@@ -481,6 +514,15 @@ fn mirror(lower: &str, c: &Chain) -> bool {
         || host.ends_with(".mirror.aliyuncs.com")
         || host.ends_with("nju.edu.cn")
         || host.ends_with(".1panel.live");
+    // A request for the image that went to another host than the image's registry: a mirror
+    // (containerd's hosts.toml, registries.conf, Docker's registry-mirrors) answered for it.
+    if !matches!(c.stage, Some(Stage::Token | Stage::Blob | Stage::ProxyConnect)) {
+        if let Some(reference) = reference_registry(lower) {
+            if hub_alias(&reference) != hub_alias(host) {
+                return true;
+            }
+        }
+    }
     let fallback = lower.contains("attempting next endpoint for pull")
         && !matches!(host, "registry-1.docker.io" | "index.docker.io" | "auth.docker.io")
         && c.url.as_deref().is_some_and(|u| u.contains("/v2/library/"));

@@ -378,6 +378,15 @@ mod tests {
     fn token_request_with_an_error_status() {
         assert_eq!(
             first("Error: failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Aa%2Fb%3Apull&service=ghcr.io: 403 Forbidden"),
+            Some("auth.scope_denied")
+        );
+        assert_eq!(
+            first("Error: initializing source docker://r.example/a:1: Requesting bearer token: invalid status code from registry 500 (Internal Server Error)"),
+            Some("auth.realm_error_status")
+        );
+        // Docker puts the manifest URL in front of what its auth transport got from the realm.
+        assert_eq!(
+            first("Error response from daemon: Head \"http://127.0.0.1:5000/v2/lib/hello/manifests/1\": received unexpected HTTP status: 500 Internal Server Error"),
             Some("auth.realm_error_status")
         );
         assert_eq!(
@@ -410,11 +419,28 @@ mod tests {
     fn five_hundreds_are_server_errors_whatever_the_body() {
         assert_eq!(
             first("Error response from daemon: received unexpected HTTP status: 503 Service Unavailable"),
+            Some("manifest.gateway_error")
+        );
+        assert_eq!(
+            first("Error response from daemon: received unexpected HTTP status: 500 Internal Server Error"),
             Some("manifest.server_error")
         );
         assert_eq!(
             first("FATA[0036] trying to reuse blob sha256:e00f at destination: failed to read from destination repository svc: 500 (Internal Server Error)"),
             Some("push.server_error")
+        );
+    }
+
+    #[test]
+    fn a_mirror_is_the_host_that_answered_for_another_registry() {
+        assert_eq!(
+            first("FATA[0000] pulling image failed: rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/ubuntu:18.04\": failed to resolve reference \"docker.io/library/ubuntu:18.04\": failed to do request: Head http://localhost:1234/v2/library/ubuntu/manifests/18.04: dial tcp 127.0.0.1:1234: connect: connection refused"),
+            Some("mirrors.unreachable")
+        );
+        // The registry itself, under another of Docker Hub's names, is no mirror.
+        assert_eq!(
+            first("failed to resolve reference \"docker.io/library/ubuntu:18.04\": failed to do request: Head \"https://registry-1.docker.io/v2/library/ubuntu/manifests/18.04\": dial tcp 1.2.3.4:443: connect: connection refused"),
+            Some("tcp.refused")
         );
     }
 

@@ -1,6 +1,13 @@
 //! Every file under `fixtures/errors/<category>/` is real error text; its folder is the
-//! category `explain` must rank first. `none/` holds ordinary logs that must match nothing.
+//! category `explain` must name. `none/` holds ordinary logs that must match nothing.
+//! `fixtures/errors-index.tsv` says where each came from: `hand` (written down by the project:
+//! the category must come first), `captured` (what a real client printed against a broken
+//! registry built by `scripts/capture-fixtures`) and `collected` (copied from a public issue
+//! thread). Captured and collected text includes cases the words cannot decide (distribution
+//! answers `manifest unknown` both for a missing tag and a missing repository): there the
+//! category must be among the first three, and the share ranked first is measured.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use regdoctor::i18n::Lang;
@@ -12,6 +19,9 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
     for dir in std::fs::read_dir(&root).expect("fixtures/errors") {
         let dir = dir.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
         let category = dir.file_name().unwrap().to_string_lossy().into_owned();
         for file in std::fs::read_dir(&dir).expect("category dir") {
             out.push((category.clone(), file.expect("file").path()));
@@ -21,41 +31,73 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     out
 }
 
+/// `category/file` → origin, from the index.
+fn origins() -> HashMap<String, String> {
+    let index = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/errors-index.tsv");
+    let text = std::fs::read_to_string(index).expect("fixtures/errors-index.tsv");
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            Some((cols.next()?.to_string(), cols.next()?.to_string()))
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Tally {
+    n: usize,
+    first: usize,
+    top3: usize,
+}
+
 #[test]
-fn every_fixture_ranks_its_category_first_and_clean_logs_match_nothing() {
+fn every_fixture_is_explained_and_clean_logs_match_nothing() {
     let rules = RuleSet::embedded().expect("built-in rules load");
     let matcher = Matcher::new(&rules).expect("patterns compile");
+    let origins = origins();
     let mut failures = Vec::new();
-    let mut top3 = 0;
+    let mut tallies: HashMap<String, Tally> = HashMap::new();
     let all = fixtures();
-    assert!(
-        all.len() > 100,
-        "the corpus is missing: {} files",
-        all.len()
-    );
+    assert!(all.len() > 600, "the corpus is missing: {} files", all.len());
     for (category, path) in &all {
+        let name = format!(
+            "{category}/{}",
+            path.file_name().unwrap().to_string_lossy()
+        );
+        let Some(origin) = origins.get(&name) else {
+            failures.push(format!("{name}: not in fixtures/errors-index.tsv"));
+            continue;
+        };
         let text = std::fs::read(path).expect("fixture");
         let got = regdoctor::explain::explain(&rules, &matcher, text.as_slice(), Lang::En)
             .expect("explain");
         let cats: Vec<&str> = got.findings.iter().map(|f| f.category.id()).collect();
         if category == "none" {
-            if !cats.is_empty() {
-                failures.push(format!(
-                    "{}: expected no match, got {cats:?}",
-                    path.display()
-                ));
+            if !cats.is_empty() || !got.unrecognised.is_empty() {
+                failures.push(format!("{name}: expected nothing, got {cats:?}"));
             }
             continue;
         }
-        if cats.iter().take(3).any(|c| c == category) {
-            top3 += 1;
+        let t = tallies.entry(origin.clone()).or_default();
+        t.n += 1;
+        let first = cats.first() == Some(&category.as_str());
+        let top3 = cats.iter().take(3).any(|c| c == category);
+        t.first += usize::from(first);
+        t.top3 += usize::from(top3);
+        if (origin == "hand" && !first) || !top3 {
+            failures.push(format!("{name} ({origin}): expected {category}, got {cats:?}"));
         }
-        if cats.first() != Some(&category.as_str()) {
-            failures.push(format!(
-                "{}: expected {category} first, got {cats:?}",
-                path.display()
-            ));
-        }
+    }
+    for (origin, t) in &tallies {
+        eprintln!(
+            "explain on {origin} fixtures: {}/{} first ({:.1}%), {}/{} in the first three",
+            t.first,
+            t.n,
+            100.0 * t.first as f64 / t.n as f64,
+            t.top3,
+            t.n
+        );
     }
     assert!(
         failures.is_empty(),
@@ -64,7 +106,17 @@ fn every_fixture_ranks_its_category_first_and_clean_logs_match_nothing() {
         all.len(),
         failures.join("\n")
     );
-    assert!(top3 > 0);
+    // Floors under what is measured today (see the closing note of issue 12): a change that
+    // loses ground on real text fails here.
+    for (origin, floor) in [("captured", 0.97), ("collected", 0.85), ("hand", 1.0)] {
+        let t = &tallies[origin];
+        assert!(
+            t.first as f64 >= floor * t.n as f64,
+            "{origin}: only {}/{} ranked first (floor {floor})",
+            t.first,
+            t.n
+        );
+    }
 }
 
 #[test]
