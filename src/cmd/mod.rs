@@ -47,6 +47,7 @@ pub fn run(cli: Cli, env: Env) -> Result<u8> {
     }
     dirs.extend(cli.global.rules_dirs.iter().cloned());
     let rules = RuleSet::load(&dirs).context("cannot load the rule packs")?;
+    let width = report_width(&env, stdout_tty);
     let session = Session {
         env,
         lang,
@@ -55,7 +56,8 @@ pub fn run(cli: Cli, env: Env) -> Result<u8> {
             color,
             unicode: stdout_tty,
             verbose: cli.global.verbose,
-            width: None,
+            width,
+            compact: stdout_tty,
         },
         rules,
         progress: std::io::stderr().is_terminal() && format == Format::Human,
@@ -66,6 +68,21 @@ pub fn run(cli: Cli, env: Env) -> Result<u8> {
         Command::Rules(args) => rules::run(&session, args),
         Command::Checks => rules::list_checks(&session),
     }
+}
+
+/// The columns to wrap prose at: `COLUMNS` when set (so a test or a script can ask for a
+/// width), else the terminal's; none for a pipe, whose lines are as long as their content.
+fn report_width(env: &Env, stdout_tty: bool) -> Option<u16> {
+    if let Some(cols) = env
+        .get("COLUMNS")
+        .and_then(|c| c.trim().parse::<u16>().ok())
+    {
+        return (cols >= 20).then_some(cols);
+    }
+    if !stdout_tty {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| w)
 }
 
 /// Render to stdout, then return the report's exit code.

@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod rules;
+pub mod wrap;
 
 use std::io::{self, Write};
 
@@ -17,7 +18,10 @@ pub struct RenderOptions {
     /// Box-drawing characters and symbols (a terminal); ASCII otherwise.
     pub unicode: bool,
     pub verbose: bool,
+    /// Wrap prose to this many columns (the terminal's, or `COLUMNS`); none when piped.
     pub width: Option<u16>,
+    /// A person at a terminal: fold the passed checks into a count (unless `verbose`).
+    pub compact: bool,
 }
 
 pub fn render(
