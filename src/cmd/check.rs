@@ -17,6 +17,7 @@ use crate::probe::proxy::ProxySettings;
 use crate::probe::{Board, CheckOptions, Ctx, engine};
 use crate::report::{Report, TargetInfo};
 use crate::rules::diagnose;
+use crate::rules::facts::{self, Facts};
 use crate::target::{self, Scheme};
 
 pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
@@ -47,7 +48,7 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
     if session.progress {
         eprint!("regdoctor: checking {}…", target.registry.host_port());
     }
-    let (outcomes, findings) = run_checks(session, &target, opts, plan, args.timeout)?;
+    let (outcomes, findings, _) = run_checks(session, &target, opts, plan, args.timeout)?;
     if session.progress {
         eprint!("\r\x1b[K");
     }
@@ -70,6 +71,7 @@ pub fn run_checks(
 ) -> Result<(
     Vec<crate::report::CheckOutcome>,
     Vec<crate::report::Finding>,
+    Facts,
 )> {
     let deadline = Instant::now() + Duration::from_secs_f64(timeout_secs);
     let ctx = Arc::new(Ctx {
@@ -82,7 +84,7 @@ pub fn run_checks(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(engine::run(ctx, plan, deadline));
+    let result = runtime.block_on(engine::run(ctx.clone(), plan, deadline));
     // A getaddrinfo thread stuck on a dead DNS server must not hold the exit.
     runtime.shutdown_timeout(Duration::from_millis(50));
     // "The registry requires credentials" is only worth a note until a login is shown to work:
@@ -96,8 +98,54 @@ pub fn run_checks(
         .into_iter()
         .filter(|(_, o)| !(auth_passed && o.key == "ping.auth_required"))
         .collect();
-    let findings = diagnose::from_observations(&session.rules, session.lang, &observations);
-    Ok((result.outcomes, findings))
+    let mut findings = diagnose::from_observations(&session.rules, session.lang, &observations);
+    let facts = observed_facts(&ctx);
+    facts::fit(&mut findings, &facts);
+    Ok((result.outcomes, findings, facts))
+}
+
+/// What the checks learnt about the registry and this machine, for fitting the fixes: the
+/// product (from the host name, the API's headers, the token realm, Harbor's API), the class of
+/// the addresses dialled, and the OS. The client is not known: `check` speaks for all of them.
+fn observed_facts(ctx: &Ctx) -> Facts {
+    let reg = &ctx.target.registry;
+    let host = reg.dial_host();
+    let ping = ctx.board.ping.get();
+    let harbor = ctx.board.harbor.get().copied();
+    let product = facts::product_from_host(host)
+        .or(reg.docker_hub.then_some("dockerhub"))
+        .or(harbor.filter(|h| *h).map(|_| "harbor"))
+        .or_else(|| {
+            let p = ping?;
+            facts::product_from_headers(&p.headers).or_else(|| {
+                p.challenges
+                    .iter()
+                    .find_map(|c| c.realm().and_then(facts::product_from_realm))
+            })
+        })
+        .or_else(|| {
+            // The registry API answered, Harbor's did not, and nothing named another product.
+            let api = ping?
+                .headers
+                .iter()
+                .any(|(k, _)| k == "docker-distribution-api-version");
+            (api && harbor == Some(false)).then_some("distribution")
+        });
+    let host_class = if reg.is_loopback() {
+        Some("loopback")
+    } else {
+        ctx.board
+            .addrs
+            .get()
+            .and_then(|a| facts::host_class_of_addrs(&a.iter().map(|s| s.ip()).collect::<Vec<_>>()))
+            .or_else(|| facts::host_class_of_name(host))
+    };
+    Facts {
+        product: product.map(str::to_string),
+        client: None,
+        host: host_class.map(str::to_string),
+        os: facts::local_os(),
+    }
 }
 
 pub fn target_info(target: &target::Target, input: String) -> TargetInfo {

@@ -14,6 +14,7 @@ use crate::explain;
 use crate::i18n::{Label, label};
 use crate::report::Report;
 use crate::report::{Finding, Verdict};
+use crate::rules::facts::{self, Facts};
 use crate::rules::matcher::Matcher;
 use crate::rules::{Category, Severity};
 
@@ -53,6 +54,7 @@ pub fn run(session: &Session, args: ExplainArgs) -> Result<u8> {
 
     let mut report = Report::new("explain", session.lang);
     report.findings = explained.findings;
+    facts::fit(&mut report.findings, &text_facts(&explained.extracted));
     if report.findings.is_empty() {
         let hint = match explained.extracted.get("registry") {
             Some(reg) => format!(
@@ -72,6 +74,36 @@ pub fn run(session: &Session, args: ExplainArgs) -> Result<u8> {
     report.extracted = explained.extracted;
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     super::emit(session, &report.finish())
+}
+
+/// What the text tells about the situation: the client that printed it, the registry's product
+/// (from its host name or token realm) and whether that host is loopback, private or public.
+/// The OS is not known: a log may come from any machine.
+fn text_facts(extracted: &BTreeMap<String, String>) -> Facts {
+    let registry = extracted.get("registry").map(String::as_str);
+    let product = registry
+        .and_then(facts::product_from_host)
+        .or_else(|| {
+            extracted
+                .get("realm")
+                .and_then(|r| facts::product_from_realm(r))
+        })
+        .or_else(|| {
+            extracted
+                .get("realm_host")
+                .and_then(|h| facts::product_from_host(h))
+        });
+    Facts {
+        product: product.map(str::to_string),
+        client: extracted
+            .get("client")
+            .filter(|c| facts::CLIENTS.contains(&c.as_str()))
+            .cloned(),
+        host: registry
+            .and_then(facts::host_class_of_name)
+            .map(str::to_string),
+        os: None,
+    }
 }
 
 /// The categories the live checks can observe: a text match in one of these that no check
@@ -114,7 +146,8 @@ fn live_check(
     };
     let opts = check::options(session, &args)?;
     let plan = crate::probe::engine::plan(&[], &[]).map_err(|e| UsageError(e.to_string()))?;
-    let (outcomes, live) = check::run_checks(session, &target, opts, plan, timeout)?;
+    let (outcomes, live, live_facts) = check::run_checks(session, &target, opts, plan, timeout)?;
+    facts::fit(&mut report.findings, &live_facts);
     let live_categories: Vec<Category> = live
         .iter()
         .filter(|f| f.severity != Severity::Info)

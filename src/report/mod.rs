@@ -144,6 +144,11 @@ pub struct CauseOut {
     pub text: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
+    /// The rule's conditions, applied by `rules::facts::fit` once the facts are known.
+    #[serde(skip)]
+    pub when: Option<crate::rules::facts::Conditions>,
+    #[serde(skip)]
+    pub unless: Option<crate::rules::facts::Conditions>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,6 +162,10 @@ pub struct FixOut {
     pub snippet: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distro: Option<String>,
+    #[serde(skip)]
+    pub when: Option<crate::rules::facts::Conditions>,
+    #[serde(skip)]
+    pub unless: Option<crate::rules::facts::Conditions>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -28,6 +28,8 @@ pub fn finding(rule: &Rule, lang: Lang, vars: &BTreeMap<String, String>) -> Find
             .map(|c| CauseOut {
                 text: fill(pick(lang, &c.en, &c.zh)),
                 checks: c.checks.clone(),
+                when: c.when.clone(),
+                unless: c.unless.clone(),
             })
             .collect(),
         fixes: rule
@@ -39,6 +41,8 @@ pub fn finding(rule: &Rule, lang: Lang, vars: &BTreeMap<String, String>) -> Find
                 file: f.file.as_deref().map(fill),
                 snippet: f.snippet.as_deref().map(fill),
                 distro: f.distro.clone(),
+                when: f.when.clone(),
+                unless: f.unless.clone(),
             })
             .collect(),
         source: rule.source.clone(),
