@@ -36,11 +36,7 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
         let more = if shown.len() < input.len() { "…" } else { "" };
         UsageError(format!("invalid target {shown:?}{more}: {e}"))
     })?;
-    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
-        return Err(
-            UsageError("--timeout must be a number of seconds between 0 and 3600".into()).into(),
-        );
-    }
+    validate_timeout(args.timeout)?;
     let opts = options(session, &args)?;
     let plan = engine::plan(&args.only, &args.skip).map_err(|e| UsageError(e.to_string()))?;
 
@@ -59,6 +55,18 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let report = report.finish();
     super::emit(session, &report)
+}
+
+/// `--timeout` of check and `explain --check`.
+pub fn validate_timeout(timeout: f64) -> Result<(), UsageError> {
+    if timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0 {
+        Ok(())
+    } else {
+        Err(UsageError(
+            "--timeout must be a number of seconds above 0 and at most 3600 (e.g. --timeout 10)"
+                .into(),
+        ))
+    }
 }
 
 /// Run the planned checks against `target` within `timeout_secs`; shared with `explain --check`.

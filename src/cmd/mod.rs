@@ -109,3 +109,28 @@ pub fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// Whether the raw arguments ask for JSON, for errors that happen before (or instead of) a
+/// report: a script that passed `--json` reads stdout, and must find a document there.
+pub fn wants_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--json"
+            || a == "--format=json"
+            || (a == "--format" && args.get(i + 1).is_some_and(|n| n == "json"))
+    })
+}
+
+/// The JSON document of a run that ended in an error (exit 2): the message is also on stderr.
+#[allow(clippy::print_stdout)]
+pub fn print_json_error(kind: &str, message: &str) {
+    let doc = serde_json::json!({
+        "schema_version": crate::report::SCHEMA_VERSION,
+        "tool": crate::report::Tool::default(),
+        "error": { "kind": kind, "message": message },
+        "exit_code": 2,
+    });
+    if let Ok(text) = serde_json::to_string_pretty(&doc) {
+        println!("{text}");
+    }
+}

@@ -123,6 +123,9 @@ fn verdict(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Re
 pub fn verdict_text(report: &Report) -> String {
     let lang = report.lang;
     let top = report.findings.first();
+    if let Some(note) = &report.input {
+        return note.message.clone();
+    }
     if report.command == "explain" {
         return match top {
             Some(f) => format!("{}: {}", label(Label::VerdictLikely, lang), f.title),

@@ -9,7 +9,7 @@ use crate::report::{CheckOutcome, Report, Status, Verdict};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let lang = report.lang;
-    writeln!(out, "## regdoctor {}", report.command)?;
+    writeln!(out, "## regdoctor {} report", report.command)?;
     writeln!(out)?;
     if let Some(t) = &report.target {
         let what = t.reference.clone().unwrap_or_else(|| t.registry.clone());

@@ -130,13 +130,14 @@ pub fn checks(format: Format, out: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, &items).map_err(super::json::json_io_error)?;
         return writeln!(out);
     }
+    let id_width = PROBES.iter().map(|p| p.id.len()).max().unwrap_or(0);
     for p in PROBES {
         let needs = if p.needs.is_empty() {
             String::new()
         } else {
             format!(" (after {})", p.needs.join(", "))
         };
-        writeln!(out, "{:<8} {}{}", p.id, p.doc, needs)?;
+        writeln!(out, "{:<id_width$}  {}{}", p.id, p.doc, needs)?;
     }
     Ok(())
 }

@@ -117,7 +117,8 @@ pub enum RuleError {
         code: String,
         message: String,
     },
-    #[error("rule directory {dir}: {source}")]
+    // The io error is the source: anyhow's `{:#}` prints it after this line, once.
+    #[error("rule directory {dir} cannot be read")]
     Dir { dir: String, source: std::io::Error },
 }
 

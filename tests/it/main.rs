@@ -24,6 +24,7 @@ mod check_token;
 mod cli;
 mod explain_cli;
 mod explain_corpus;
+mod explain_edges;
 mod fuzz_loops;
 mod hostile;
 mod hostile_matrix;
