@@ -67,6 +67,16 @@ pub enum Command {
     Rules(RulesArgs),
     /// List the checks `check` can run
     Checks,
+    /// Print a shell completion script (e.g. `regdoctor completions bash > /etc/bash_completion.d/regdoctor`)
+    #[command(
+        after_help = "Examples:\n  regdoctor completions bash | sudo tee /usr/share/bash-completion/completions/regdoctor\n  regdoctor completions zsh > \"${fpath[1]}/_regdoctor\"\n  regdoctor completions fish > ~/.config/fish/completions/regdoctor.fish\n  regdoctor completions powershell >> $PROFILE"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `regdoctor man | man -l -`
+    Man,
 }
 
 #[derive(Debug, Args, Default)]

@@ -49,12 +49,33 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
         eprint!("\r\x1b[K");
     }
     let mut report = Report::new("check", session.lang);
+    report.suggestion = hub_image_hint(&target, &input, session.lang);
     report.target = Some(target_info(&target, input));
     report.findings = findings;
     report.checks = outcomes;
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let report = report.finish();
     super::emit(session, &report)
+}
+
+/// `myhost:5000` is, as Docker reads it, the Docker Hub image `myhost` with tag `5000`: say so,
+/// since it was most likely meant as a registry.
+fn hub_image_hint(target: &target::Target, input: &str, lang: crate::i18n::Lang) -> Option<String> {
+    let image = target.image.as_ref()?;
+    let tag = image.tag.as_deref()?;
+    let looks_like_port = !tag.is_empty() && tag.chars().all(|c| c.is_ascii_digit());
+    if !target.registry.docker_hub || !looks_like_port || input.contains('/') {
+        return None;
+    }
+    let name = input.trim().split(':').next().unwrap_or_default();
+    Some(match lang {
+        crate::i18n::Lang::En => format!(
+            "Note: `{input}` is read as Docker reads it, the Docker Hub image `{name}` with tag `{tag}`. For the registry at {name}:{tag}, write `{name}:{tag}/` or `https://{name}:{tag}`."
+        ),
+        crate::i18n::Lang::Zh => format!(
+            "注意：`{input}` 按 Docker 的规则被理解为 Docker Hub 上的镜像 `{name}`，标签为 `{tag}`。如果要检查 {name}:{tag} 上的镜像仓库，请写成 `{name}:{tag}/` 或 `https://{name}:{tag}`。"
+        ),
+    })
 }
 
 /// `--timeout` of check and `explain --check`.

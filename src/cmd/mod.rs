@@ -28,6 +28,12 @@ pub struct Session {
 
 /// Run the command; the returned value is the process exit code.
 pub fn run(cli: Cli, env: Env) -> Result<u8> {
+    // Generated from the argument definitions: no rules, no language, no report.
+    match &cli.command {
+        Command::Completions { shell } => return completions(*shell),
+        Command::Man => return man_page(),
+        _ => {}
+    }
     let lang = cli
         .global
         .lang
@@ -67,6 +73,7 @@ pub fn run(cli: Cli, env: Env) -> Result<u8> {
         Command::Explain(args) => explain::run(&session, args),
         Command::Rules(args) => rules::run(&session, args),
         Command::Checks => rules::list_checks(&session),
+        Command::Completions { .. } | Command::Man => Ok(0),
     }
 }
 
@@ -133,4 +140,29 @@ pub fn print_json_error(kind: &str, message: &str) {
     if let Ok(text) = serde_json::to_string_pretty(&doc) {
         println!("{text}");
     }
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "regdoctor", &mut out);
+    write_all_stdout(&out)
+}
+
+fn man_page() -> Result<u8> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .context("cannot render the manual page")?;
+    write_all_stdout(&out)
+}
+
+fn write_all_stdout(bytes: &[u8]) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .or_else(ignore_broken_pipe)
+        .context("cannot write to standard output")?;
+    Ok(0)
 }

@@ -30,6 +30,13 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         )?;
     }
     verdict(report, opts, out)?;
+    if report.command == "check" {
+        if let Some(s) = &report.suggestion {
+            for l in wrap(s, "", width) {
+                writeln!(out, "{}", l.yellow())?;
+            }
+        }
+    }
     writeln!(out)?;
     if !report.extracted.is_empty() {
         let pairs: Vec<String> = report
@@ -43,7 +50,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         }
         writeln!(out)?;
     }
-    if report.findings.is_empty() {
+    if report.findings.is_empty() && report.command != "check" {
         if let Some(s) = &report.suggestion {
             for l in wrap(s, "", width) {
                 writeln!(out, "{l}")?;
@@ -219,6 +226,22 @@ fn severity_word(s: Severity, lang: Lang) -> String {
     }
 }
 
+/// The word for a check's status. A check that only raised notes is "warn" in the JSON
+/// (its status), but says "note" here, as its findings do.
+pub fn check_word(report: &Report, c: &CheckOutcome) -> &'static str {
+    let mut own = report
+        .findings
+        .iter()
+        .filter(|f| f.check.as_deref() == Some(c.id))
+        .peekable();
+    let only_notes = own.peek().is_some() && own.all(|f| f.severity == Severity::Info);
+    if c.status == Status::Warn && only_notes {
+        severity_label(Severity::Info, report.lang)
+    } else {
+        status_label(c.status, report.lang)
+    }
+}
+
 /// Failures first, then warnings, passes, skips; each group in run order.
 pub fn checks_in_order(checks: &[CheckOutcome]) -> Vec<&CheckOutcome> {
     let mut sorted: Vec<&CheckOutcome> = checks.iter().collect();
@@ -252,7 +275,7 @@ fn checks(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Res
     let id_w = shown.iter().map(|c| c.id.len()).max().unwrap_or(0);
     let status_w = shown
         .iter()
-        .map(|c| super::wrap::width(status_label(c.status, lang)))
+        .map(|c| super::wrap::width(check_word(report, c)))
         .max()
         .unwrap_or(0);
     let time_w = shown.iter().map(|c| time_text(c).len()).max().unwrap_or(0);
@@ -262,7 +285,7 @@ fn checks(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Res
         .max()
         .unwrap_or(0);
     for c in shown {
-        let word = status_label(c.status, lang);
+        let word = check_word(report, c);
         let pad = status_w.saturating_sub(super::wrap::width(word));
         let sym = symbol(c.status, opts);
         let sym_pad = " ".repeat(sym_w.saturating_sub(super::wrap::width(sym)));

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::human::{self, MAX_FINDINGS, severity_label, status_label};
+use super::human::{self, MAX_FINDINGS, severity_label};
 use crate::i18n::{self, Label, label};
 use crate::report::{CheckOutcome, Report, Status, Verdict};
 
@@ -205,7 +205,7 @@ fn table(report: &Report, rows: &[&CheckOutcome], out: &mut dyn Write) -> io::Re
             out,
             "| `{}` | {} | {} | {} |",
             c.id,
-            status_label(c.status, lang),
+            human::check_word(report, c),
             time,
             cell(&observed)
         )?;
