@@ -228,43 +228,6 @@ pub fn findings_tally(lang: Lang, errors: usize, warnings: usize, notes: usize) 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
-
-    #[test]
-    fn locale_picks_the_language() {
-        assert_eq!(Lang::from_locale(env(&[("LANG", "zh_CN.UTF-8")])), Lang::Zh);
-        assert_eq!(Lang::from_locale(env(&[("LANG", "en_US.UTF-8")])), Lang::En);
-        assert_eq!(Lang::from_locale(env(&[])), Lang::En);
-        // LC_ALL wins over LANG, and an empty value does not count.
-        assert_eq!(
-            Lang::from_locale(env(&[("LC_ALL", "C"), ("LANG", "zh_CN.UTF-8")])),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::from_locale(env(&[("LC_ALL", ""), ("LANG", "zh_TW.UTF-8")])),
-            Lang::Zh
-        );
-    }
-
-    #[test]
-    fn missing_translation_falls_back_to_english() {
-        let t = Text::new("hello", "");
-        assert_eq!(t.get(Lang::Zh), "hello");
-        assert_eq!(Text::new("a", "乙").get(Lang::Zh), "乙");
-    }
-}
-
 /// An evidence label in the report's language. Labels that are names (HTTP headers, files,
 /// settings) stay as they are: they are what a user searches for.
 pub fn evidence_label(label: &str, lang: Lang) -> &str {
@@ -330,6 +293,7 @@ pub fn evidence_label(label: &str, lang: Lang) -> &str {
         "host" => "主机",
         "hop" => "环节",
         "handshake" => "握手",
+        "TLS handshake" => "TLS 握手",
         "granted" => "已授予",
         "found" => "找到",
         "entry" => "条目",
@@ -369,5 +333,42 @@ pub fn evidence_label(label: &str, lang: Lang) -> &str {
         "platform" => "平台",
         "platforms" => "平台",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn locale_picks_the_language() {
+        assert_eq!(Lang::from_locale(env(&[("LANG", "zh_CN.UTF-8")])), Lang::Zh);
+        assert_eq!(Lang::from_locale(env(&[("LANG", "en_US.UTF-8")])), Lang::En);
+        assert_eq!(Lang::from_locale(env(&[])), Lang::En);
+        // LC_ALL wins over LANG, and an empty value does not count.
+        assert_eq!(
+            Lang::from_locale(env(&[("LC_ALL", "C"), ("LANG", "zh_CN.UTF-8")])),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_locale(env(&[("LC_ALL", ""), ("LANG", "zh_TW.UTF-8")])),
+            Lang::Zh
+        );
+    }
+
+    #[test]
+    fn missing_translation_falls_back_to_english() {
+        let t = Text::new("hello", "");
+        assert_eq!(t.get(Lang::Zh), "hello");
+        assert_eq!(Text::new("a", "乙").get(Lang::Zh), "乙");
     }
 }

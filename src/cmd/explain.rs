@@ -163,8 +163,8 @@ fn emit_input_problem(
         }
         (InputProblem::NoErrorText, Source::Stdin) if zh => format!("输入中没有任何错误信息。{pipe_hint_zh}"),
         (InputProblem::NoErrorText, Source::Stdin) => format!("The input holds no error message. {pipe_hint_en}"),
-        (InputProblem::NoErrorText, _) if zh => "文本中没有任何错误信息（没有 error、denied、failed 之类的词）。如果它是某个命令的输出，请同时捕获 stderr（`2>&1`）。".to_string(),
-        (InputProblem::NoErrorText, _) => "The text holds no error message (no word like error, denied or failed). If it is a command's output, capture its stderr too (`2>&1`).".to_string(),
+        (InputProblem::NoErrorText, _) if zh => "文本中没有任何错误信息（没有 `error`、`denied`、`failed` 之类的词）。如果它是某个命令的输出，请同时捕获 stderr（`2>&1`）。".to_string(),
+        (InputProblem::NoErrorText, _) => "The text holds no error message (no word like `error`, `denied` or `failed`). If it is a command's output, capture its stderr too (`2>&1`).".to_string(),
     };
     let mut report = Report::new("explain", lang);
     report.input = Some(InputNote { problem, message });

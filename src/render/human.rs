@@ -297,11 +297,7 @@ fn checks(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Res
             Status::Skipped => status.dimmed().to_string(),
         };
         let head = format!("  {status}  {:<id_w$}  {:>time_w$}  ", c.id, time_text(c));
-        let observed = c
-            .summary
-            .clone()
-            .or_else(|| c.skip_reason.clone())
-            .unwrap_or_default();
+        let observed = observed_text(c, lang);
         let indent = " ".repeat(2 + sym_w + 1 + status_w + 2 + id_w + 2 + time_w + 2);
         let body = wrap(&observed, &indent, opts.width.map(usize::from));
         for (i, l) in body.iter().enumerate() {
@@ -320,6 +316,19 @@ fn checks(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Res
         )?;
     }
     Ok(())
+}
+
+/// What a check saw, in the report's language where the line's shape is known.
+pub fn observed_text(c: &CheckOutcome, lang: Lang) -> String {
+    let line = c
+        .summary
+        .as_deref()
+        .or(c.skip_reason.as_deref())
+        .unwrap_or_default();
+    match lang {
+        Lang::En => line.to_string(),
+        Lang::Zh => super::zh::check_line(line).into_owned(),
+    }
 }
 
 fn time_text(c: &CheckOutcome) -> String {

@@ -191,11 +191,7 @@ fn table(report: &Report, rows: &[&CheckOutcome], out: &mut dyn Write) -> io::Re
     )?;
     writeln!(out, "|---|---|---|---|")?;
     for c in rows {
-        let observed = c
-            .summary
-            .clone()
-            .or_else(|| c.skip_reason.clone())
-            .unwrap_or_default();
+        let observed = human::observed_text(c, lang);
         let time = if c.status == Status::Skipped {
             String::new()
         } else {

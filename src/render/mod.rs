@@ -6,6 +6,7 @@ pub mod json;
 pub mod markdown;
 pub mod rules;
 pub mod wrap;
+pub mod zh;
 
 use std::io::{self, Write};
 

@@ -118,7 +118,12 @@ pub fn show(
             rule.observations.join(", ")
         )?;
     }
-    writeln!(out, "\n{}: {}", label(Label::Source, lang), rule.source)
+    writeln!(
+        out,
+        "\n{}: {}",
+        label(Label::Source, lang),
+        diagnose::readable_source(&rule.source, lang)
+    )
 }
 
 pub fn checks(format: Format, out: &mut dyn Write) -> io::Result<()> {

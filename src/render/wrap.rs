@@ -23,6 +23,18 @@ pub fn wrap(text: &str, indent: &str, max: Option<usize>) -> Vec<String> {
         let mut used = 0;
         for piece in pieces(para) {
             let w = width(piece);
+            // Closing punctuation never starts a line: the character before it goes along.
+            let closing = piece.chars().all(|c| "。，、；：！？）」』》".contains(c));
+            if used + w > room && used > 0 && closing {
+                if let Some(last) = line.pop() {
+                    lines.push(format!("{indent}{}", line.trim_end()));
+                    line.clear();
+                    line.push(last);
+                    line.push_str(piece);
+                    used = width(&line);
+                    continue;
+                }
+            }
             if used + w > room && used > 0 {
                 lines.push(format!("{indent}{}", line.trim_end()));
                 line.clear();
@@ -99,6 +111,20 @@ mod tests {
         assert!(lines.len() >= 3);
         assert!(lines.iter().all(|l| width(l) <= 30), "{lines:#?}");
         assert_eq!(lines.concat(), text);
+    }
+
+    #[test]
+    fn closing_punctuation_never_starts_a_line() {
+        let text = "主机是通的但这个端口上没有进程在监听。";
+        for w in 20..40 {
+            let lines = wrap(text, "", Some(w));
+            assert!(lines.iter().all(|l| !l.starts_with('。')), "{w}: {lines:?}");
+            assert!(
+                lines.iter().all(|l| width(l) <= w.max(20)),
+                "{w}: {lines:?}"
+            );
+            assert_eq!(lines.concat(), text);
+        }
     }
 
     #[test]

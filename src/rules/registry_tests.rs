@@ -141,14 +141,12 @@ fn sample_vars(command: &str) -> std::collections::BTreeMap<String, String> {
 fn every_fix_command_parses_as_shell() {
     let mut checked = 0;
     let mut bad = Vec::new();
+    let bare_placeholder = regex::Regex::new(r"<[a-z][a-z0-9_-]*>").expect("regex");
     for r in rules().active() {
         for (i, f) in r.fixes.iter().enumerate() {
             let Some(cmd) = &f.command else { continue };
             let filled = super::diagnose::fill_placeholders(cmd, &sample_vars(cmd));
-            if regex::Regex::new(r"<[a-z][a-z0-9_-]*>")
-                .expect("regex")
-                .is_match(&filled)
-            {
+            if bare_placeholder.is_match(&filled) {
                 bad.push(format!(
                     "{} fix {}: a literal <placeholder>: {filled}",
                     r.code,

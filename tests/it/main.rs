@@ -30,5 +30,6 @@ mod hostile;
 mod hostile_matrix;
 mod json_schema;
 mod read_only;
+mod report_lang;
 mod report_layout;
 mod secrets;
