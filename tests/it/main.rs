@@ -25,6 +25,7 @@ mod cli;
 mod explain_cli;
 mod explain_corpus;
 mod explain_edges;
+mod fixes_fit;
 mod fuzz_loops;
 mod hostile;
 mod hostile_matrix;
