@@ -522,3 +522,67 @@ fn numbered(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CheckOutcome, Report};
+
+    fn outcome(id: &'static str, status: Status) -> CheckOutcome {
+        CheckOutcome {
+            id,
+            status,
+            duration_ms: 3,
+            summary: Some(format!("{id} saw something")),
+            skip_reason: None,
+        }
+    }
+
+    fn rendered(opts: &RenderOptions) -> String {
+        let mut report = Report::new("check", Lang::En);
+        report.checks = vec![
+            outcome("dns", Status::Pass),
+            outcome("tcp", Status::Fail),
+            outcome("tls", Status::Skipped),
+            outcome("host", Status::Warn),
+        ];
+        let report = report.finish();
+        let mut out = Vec::new();
+        render(&report, opts, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_terminal_folds_the_passes_and_verbose_or_a_pipe_lists_them() {
+        let mut opts = RenderOptions {
+            color: false,
+            unicode: true,
+            verbose: false,
+            width: Some(80),
+            compact: true,
+        };
+        let terminal = rendered(&opts);
+        assert!(!terminal.contains("dns saw"), "{terminal}");
+        assert!(
+            terminal.contains("1 passed and 1 skipped not shown"),
+            "{terminal}"
+        );
+        // Failures before warnings.
+        let (fail, warn) = (
+            terminal.find("tcp saw").unwrap(),
+            terminal.find("host saw").unwrap(),
+        );
+        assert!(fail < warn, "{terminal}");
+        opts.verbose = true;
+        assert!(rendered(&opts).contains("dns saw"));
+        opts.verbose = false;
+        opts.compact = false;
+        let piped = rendered(&opts);
+        assert!(
+            piped.contains("dns saw") && piped.contains("tls saw"),
+            "{piped}"
+        );
+        // The verdict comes first, right after the (absent) target.
+        assert!(piped.starts_with("✖ Not working"), "{piped}");
+    }
+}
