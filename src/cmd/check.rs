@@ -44,7 +44,7 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
     if session.progress {
         eprint!("regdoctor: checking {}…", target.registry.host_port());
     }
-    let (outcomes, findings, _) = run_checks(session, &target, opts, plan, args.timeout)?;
+    let (outcomes, findings, facts) = run_checks(session, &target, opts, plan, args.timeout)?;
     if session.progress {
         eprint!("\r\x1b[K");
     }
@@ -52,6 +52,7 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
     report.suggestion = hub_image_hint(&target, &input, session.lang);
     report.target = Some(target_info(&target, input));
     report.findings = findings;
+    report.facts = Some(facts);
     report.checks = outcomes;
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let report = report.finish();

@@ -99,7 +99,9 @@ pub fn run(session: &Session, args: ExplainArgs) -> Result<u8> {
 
     let mut report = Report::new("explain", session.lang);
     report.findings = explained.findings;
-    facts::fit(&mut report.findings, &text_facts(&explained.extracted));
+    let read = text_facts(&explained.extracted);
+    facts::fit(&mut report.findings, &read);
+    report.facts = Some(read);
     if report.findings.is_empty() {
         let hint = match explained.extracted.get("registry") {
             Some(reg) => format!(
@@ -317,6 +319,12 @@ fn live_check(
     let plan = crate::probe::engine::plan(&[], &[]).map_err(|e| UsageError(e.to_string()))?;
     let (outcomes, live, live_facts) = check::run_checks(session, &target, opts, plan, timeout)?;
     facts::fit(&mut report.findings, &live_facts);
+    // What the checks saw wins over what the text suggested; the client stays the text's.
+    let client = report.facts.as_ref().and_then(|f| f.client.clone());
+    report.facts = Some(Facts {
+        client,
+        ..live_facts
+    });
     let live_categories: Vec<Category> = live
         .iter()
         .filter(|f| f.severity != Severity::Info)

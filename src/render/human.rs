@@ -30,6 +30,9 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         )?;
     }
     verdict(report, opts, out)?;
+    if let Some(line) = facts_line(report) {
+        writeln!(out, "{}", line.dimmed())?;
+    }
     if report.command == "check" {
         if let Some(s) = &report.suggestion {
             for l in wrap(s, "", width) {
@@ -96,6 +99,58 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         writeln!(out)?;
     }
     checks(report, opts, out)
+}
+
+/// What the fixes were fitted to, on one line (nothing when nothing is known).
+pub fn facts_line(report: &Report) -> Option<String> {
+    let f = report.facts.as_ref()?;
+    let lang = report.lang;
+    let zh = lang == Lang::Zh;
+    let product = f
+        .product
+        .as_deref()
+        .map(|p| product_name(p, zh).to_string());
+    let host = f.host.as_deref().map(|h| {
+        match (h, zh) {
+            ("loopback", true) => "本机回环地址",
+            ("private", true) => "内网地址",
+            ("public", true) => "公网地址",
+            (other, _) => other,
+        }
+        .to_string()
+    });
+    let parts: Vec<String> = [
+        (label(Label::FactProduct, lang), product),
+        (label(Label::FactClient, lang), f.client.clone()),
+        (label(Label::FactHost, lang), host),
+    ]
+    .into_iter()
+    .filter_map(|(name, v)| v.map(|v| format!("{name}: {v}")))
+    .collect();
+    (!parts.is_empty()).then(|| format!("{} ({})", label(Label::FittedTo, lang), parts.join(", ")))
+}
+
+/// A product id of `rules::facts::PRODUCTS` as people write it.
+pub fn product_name(id: &str, zh: bool) -> &str {
+    match (id, zh) {
+        ("distribution", _) => "CNCF Distribution (registry:2)",
+        ("harbor", _) => "Harbor",
+        ("nexus", _) => "Nexus",
+        ("artifactory", _) => "Artifactory",
+        ("dockerhub", _) => "Docker Hub",
+        ("ghcr", _) => "GHCR",
+        ("ecr", _) => "Amazon ECR",
+        ("acr", false) => "Alibaba Cloud ACR",
+        ("acr", true) => "阿里云 ACR",
+        ("azure", _) => "Azure Container Registry",
+        ("swr", false) => "Huawei Cloud SWR",
+        ("swr", true) => "华为云 SWR",
+        ("tcr", false) => "Tencent Cloud TCR",
+        ("tcr", true) => "腾讯云 TCR",
+        ("quay", _) => "Quay",
+        ("gcr", _) => "GCR / Artifact Registry",
+        (other, _) => other,
+    }
 }
 
 /// One line that answers "does it work, and if not, why": the top finding's title.

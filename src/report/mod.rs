@@ -37,6 +37,9 @@ pub struct Report {
     /// `explain` only: the input itself was empty, binary, or held no error message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<InputNote>,
+    /// What the fixes were fitted to: product, client, host class, OS (known ones only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<crate::rules::facts::Facts>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,6 +220,7 @@ impl Report {
             extracted: BTreeMap::new(),
             suggestion: None,
             input: None,
+            facts: None,
         }
     }
 

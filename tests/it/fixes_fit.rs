@@ -29,6 +29,9 @@ fn a_plain_distribution_registry_gets_no_cloud_console_fixes() {
         .filter_map(|f| f["code"].as_str())
         .collect();
     assert!(codes.contains(&"RD-REPO-001"), "{report:#}");
+    // What the fixes were fitted to: a plain registry (the API answered, Harbor's did not).
+    assert_eq!(report["facts"]["product"], "distribution", "{report:#}");
+    assert_eq!(report["facts"]["host"], "loopback", "{report:#}");
     let text = advice(&report);
     for word in ["ACR", "Harbor", "aws ecr", "ECR"] {
         assert!(!text.contains(word), "{word} on a plain registry:\n{text}");
@@ -99,6 +102,8 @@ fn a_podman_error_gets_the_podman_fix_first() {
         .run()
         .json();
     assert_eq!(report["extracted"]["client"], "podman", "{report:#}");
+    assert_eq!(report["facts"]["client"], "podman", "{report:#}");
+    assert_eq!(report["facts"]["host"], "private", "{report:#}");
     let fixes = report["findings"][0]["fixes"].as_array().unwrap();
     assert!(
         fixes[0].to_string().contains("registries.conf"),

@@ -27,7 +27,7 @@ const NAMES: &[&str] = &[
     "silicon", "mac", "root", "sudo", "web", "compose", "inode", "dockerfile", "containerfile", "kubeadm", "kind", "minikube", "kubectl", "crictl", "ctr", "stderr", "stdout", "stdin", "gcloud", "azure", "wsl", "powershell", "bash", "zsh",
     "exe", "osxkeychain", "wincred", "secretservice", "keychain", "gnome", "kde",
     // Component, role and tool names the Chinese text uses as they are.
-    "lookaside", "trace", "redis", "nameserver", "developer", "context", "cntlm", "core", "chrony",
+    "distribution", "amazon", "container", "lookaside", "trace", "redis", "nameserver", "developer", "context", "cntlm", "core", "chrony",
 ];
 
 /// The values of a JSON report that the human report may show verbatim.
