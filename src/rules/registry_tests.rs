@@ -263,3 +263,44 @@ fn fixes_fit_the_facts_of_the_issue_cases() {
         }
     }
 }
+
+/// Conditions never leave a finding without any cause or fix, whatever the facts.
+#[test]
+fn no_facts_leave_a_rule_without_advice() {
+    use super::facts::{CLIENTS, Facts, HOST_CLASSES, PRODUCTS, applies};
+    let clients = std::iter::once(None).chain(CLIENTS.iter().map(|c| Some(*c)));
+    let combos: Vec<Facts> = clients
+        .flat_map(|client| {
+            PRODUCTS.iter().flat_map(move |product| {
+                std::iter::once(None)
+                    .chain(HOST_CLASSES.iter().map(|h| Some(*h)))
+                    .map(move |host| Facts {
+                        product: Some(product.to_string()),
+                        client: client.map(str::to_string),
+                        host: host.map(str::to_string),
+                        os: Some("linux".into()),
+                    })
+            })
+        })
+        .collect();
+    let mut bare = Vec::new();
+    for r in rules().active() {
+        for facts in &combos {
+            let fixes = r
+                .fixes
+                .iter()
+                .filter(|f| applies(f.when.as_ref(), f.unless.as_ref(), facts))
+                .count();
+            let causes = r
+                .causes
+                .iter()
+                .filter(|c| applies(c.when.as_ref(), c.unless.as_ref(), facts))
+                .count();
+            if (fixes == 0 && !r.fixes.is_empty()) || (causes == 0 && !r.causes.is_empty()) {
+                bare.push(format!("{} under {facts:?}", r.code));
+                break;
+            }
+        }
+    }
+    assert!(bare.is_empty(), "{}", bare.join("\n"));
+}

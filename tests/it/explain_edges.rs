@@ -169,3 +169,39 @@ fn explain_check_without_a_host_says_so_in_every_format() {
         );
     }
 }
+
+#[test]
+fn explain_check_prints_its_verdict_per_cause_in_every_format() {
+    use crate::support::pki::{Ca, LeafOpts};
+    use crate::support::servers::{self, Behaviour};
+    let ca = Ca::new("regdoctor Verdict Test CA");
+    let leaf = ca.leaf(LeafOpts::for_localhost());
+    let server = servers::start(Behaviour::Tls {
+        chain_pem: leaf.chain_pem.clone(),
+        key_pem: leaf.key_pem.clone(),
+        response: servers::registry_ok(),
+    });
+    let text = format!(
+        "Error response from daemon: Get \"https://localhost:{}/v2/\": x509: certificate signed by unknown authority",
+        server.port
+    );
+    for (format, says) in [
+        ("human", "live check: confirmed"),
+        ("markdown", "live check: confirmed"),
+        ("json", "\"confirmed\""),
+    ] {
+        let run = Regdoctor::new()
+            .args([
+                "explain",
+                "--check",
+                "--timeout",
+                "5",
+                "--format",
+                format,
+                &text,
+            ])
+            .run();
+        assert_eq!(run.code, 1, "{format}: {}", run.stdout);
+        assert!(run.stdout.contains(says), "{format}: {}", run.stdout);
+    }
+}
