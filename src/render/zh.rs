@@ -107,6 +107,20 @@ const LINES: &[(&str, &str)] = &[
     (r"^the TLS handshake got no answer$", "TLS 握手没有得到回应"),
     (r"^TLS handshake failed: (.+)$", "TLS 握手失败：$1"),
     (r"^(\d{3}[^,]*), API (\S+)$", "$1，API $2"),
+    (
+        r"^(\d{3}[^,]*), API (\S+), auth: (.+)$",
+        "$1，API $2，认证方式：$3",
+    ),
+    (r"^(\d{3} .+) from GET /v2/$", "GET /v2/ 返回 $1"),
+    (
+        r"^no result within (\d+) ms, when the run's deadline \(--timeout\) ended it$",
+        "$1 ms 内没有结果：本次运行的时限（--timeout）已到",
+    ),
+    (r"^(\S+) \(from (\S+)\)$", "$1（来自 $2）"),
+    (
+        r#"^(TLS\S+)(.*), (\d+) certificate\(s\), server "(.+)"(: .+)?$"#,
+        "$1$2，$3 张证书，服务器 \"$4\"$5",
+    ),
     (r"^/v2/ needs no credentials$", "/v2/ 不需要凭据"),
     (r"^Basic login accepted \((.+)\)$", "Basic 登录成功（$1）"),
     (r"^Basic login refused: (.+)$", "Basic 登录被拒绝：$1"),
@@ -180,6 +194,10 @@ const LINES: &[(&str, &str)] = &[
 
 /// Phrases inside a line (after the line shape, or where no shape matched).
 const PHRASES: &[(&str, &str)] = &[
+    (
+        "the server closed the connection during the handshake",
+        "服务器在握手过程中关闭了连接",
+    ),
     ("direct (no proxy set)", "直连（未设置代理）"),
     (
         "loopback addresses are insecure registries by default in Docker",
@@ -204,6 +222,9 @@ pub fn check_line(line: &str) -> Cow<'_, str> {
     let mut out: Cow<'_, str> = Cow::Borrowed(line);
     if let Some((re, to)) = compiled().iter().find(|(re, _)| re.is_match(line)) {
         out = Cow::Owned(re.replace(line, *to).into_owned());
+    } else if line.contains("; ") || line.contains(": ") {
+        // A hop's line (`realm host: dns: ...; tcp: ...`): each step in its own words.
+        out = Cow::Owned(steps(line));
     }
     for (en, zh) in PHRASES {
         if out.contains(en) {
@@ -211,6 +232,37 @@ pub fn check_line(line: &str) -> Cow<'_, str> {
         }
     }
     out
+}
+
+/// `label: step: text; step: text`, with each text rewritten where its shape is known.
+fn steps(line: &str) -> String {
+    line.split("; ")
+        .map(|seg| {
+            // The text after the last `check-id: ` prefix is what a check would have said.
+            let mut head = String::new();
+            let mut rest = seg;
+            while let Some((first, after)) = rest.split_once(": ") {
+                let id = first.rsplit(' ').next().unwrap_or(first);
+                if crate::probe::PROBES.iter().any(|p| p.id == id)
+                    || (head.is_empty() && first.split(' ').count() <= 2)
+                {
+                    head.push_str(first);
+                    head.push_str(": ");
+                    rest = after;
+                } else {
+                    break;
+                }
+                if compiled().iter().any(|(re, _)| re.is_match(rest)) {
+                    break;
+                }
+            }
+            match compiled().iter().find(|(re, _)| re.is_match(rest)) {
+                Some((re, to)) => format!("{head}{}", re.replace(rest, *to)),
+                None => seg.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 #[cfg(test)]
@@ -231,5 +283,11 @@ mod tests {
             "守护进程：直连（未设置代理）；当前 shell：直连（未设置代理）"
         );
         assert_eq!(check_line("something new"), "something new");
+        assert_eq!(
+            check_line(
+                "realm 127.0.0.1:1: dns: 127.0.0.1 is an IP address: nothing to resolve; tcp: no address accepted a connection: 127.0.0.1:1: refused"
+            ),
+            "realm 127.0.0.1:1: dns: 127.0.0.1 是 IP 地址：无需解析；tcp: 没有地址接受连接：127.0.0.1:1: refused"
+        );
     }
 }
