@@ -60,13 +60,23 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Explain a pasted error, or a whole CI log, and rank the likely causes
     #[command(
-        after_help = "Examples:\n  regdoctor explain \"x509: certificate signed by unknown authority\"\n  docker push reg.example/app:1 2>&1 | regdoctor explain\n  regdoctor explain --file build.log --json\n  regdoctor explain RD-TLS-001          # the full text of a rule"
+        after_help = "Examples:\n  regdoctor explain \"x509: certificate signed by unknown authority\"\n  docker push reg.example/app:1 2>&1 | regdoctor explain\n  regdoctor explain --file build.log --json\n  regdoctor explain RD-TLS-001          # the full text of a rule\n\nExit codes: 0 no known registry error in the text, 1 causes found, 2 usage or internal error,\n3 the input is empty, 4 the text holds no error message (did stderr reach the pipe? use 2>&1),\n5 the input is not text (a binary file).\nText may be UTF-8 or UTF-16 (what PowerShell 5 `>` writes), with or without a byte-order mark."
     )]
     Explain(ExplainArgs),
     /// List the rules, or show one rule in full
     Rules(RulesArgs),
     /// List the checks `check` can run
     Checks,
+    /// Print a shell completion script (e.g. `regdoctor completions bash > /etc/bash_completion.d/regdoctor`)
+    #[command(
+        after_help = "Examples:\n  regdoctor completions bash | sudo tee /usr/share/bash-completion/completions/regdoctor\n  regdoctor completions zsh > \"${fpath[1]}/_regdoctor\"\n  regdoctor completions fish > ~/.config/fish/completions/regdoctor.fish\n  regdoctor completions powershell >> $PROFILE"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `regdoctor man | man -l -`
+    Man,
 }
 
 #[derive(Debug, Args, Default)]

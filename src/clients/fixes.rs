@@ -40,6 +40,8 @@ fn fix_for(p: &Profile, f: &Finding, registry: &str, lang: Lang) -> Option<FixOu
         file: Some(file),
         snippet: Some(snippet),
         distro: None,
+        when: None,
+        unless: None,
     };
     match (p.client, f.category) {
         (Client::Containers, Category::TlsUnknownAuthority) => Some(FixOut {
@@ -57,6 +59,8 @@ fn fix_for(p: &Profile, f: &Finding, registry: &str, lang: Lang) -> Option<FixOu
             file: None,
             snippet: None,
             distro: None,
+            when: None,
+            unless: None,
         }),
         (Client::Containers, Category::HttpVsHttps) if key == "tls" && f.code == "RD-HTTP-001" => {
             Some(fix(
@@ -120,6 +124,8 @@ fn fix_for(p: &Profile, f: &Finding, registry: &str, lang: Lang) -> Option<FixOu
             file: None,
             snippet: None,
             distro: None,
+            when: None,
+            unless: None,
         }),
         _ => None,
     }

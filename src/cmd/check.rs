@@ -18,6 +18,7 @@ use crate::probe::proxy::ProxySettings;
 use crate::probe::{Board, CheckOptions, Ctx, engine};
 use crate::report::{Report, TargetInfo};
 use crate::rules::diagnose;
+use crate::rules::facts::{self, Facts};
 use crate::target::{self, Scheme};
 
 pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
@@ -36,11 +37,7 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
         let more = if shown.len() < input.len() { "…" } else { "" };
         UsageError(format!("invalid target {shown:?}{more}: {e}"))
     })?;
-    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
-        return Err(
-            UsageError("--timeout must be a number of seconds between 0 and 3600".into()).into(),
-        );
-    }
+    validate_timeout(args.timeout)?;
     let opts = options(session, &args)?;
     let plan = engine::plan(&args.only, &args.skip).map_err(|e| UsageError(e.to_string()))?;
 
@@ -53,13 +50,47 @@ pub fn run(session: &Session, args: CheckArgs) -> Result<u8> {
         eprint!("\r\x1b[K");
     }
     let mut report = Report::new("check", session.lang);
+    report.suggestion = hub_image_hint(&target, &input, session.lang);
     report.target = Some(target_info(&target, input));
     report.findings = judged.findings;
     report.checks = judged.outcomes;
     report.clients = judged.clients;
+    report.facts = Some(judged.facts);
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let report = report.finish();
     super::emit(session, &report)
+}
+
+/// `myhost:5000` is, as Docker reads it, the Docker Hub image `myhost` with tag `5000`: say so,
+/// since it was most likely meant as a registry.
+fn hub_image_hint(target: &target::Target, input: &str, lang: crate::i18n::Lang) -> Option<String> {
+    let image = target.image.as_ref()?;
+    let tag = image.tag.as_deref()?;
+    let looks_like_port = !tag.is_empty() && tag.chars().all(|c| c.is_ascii_digit());
+    if !target.registry.docker_hub || !looks_like_port || input.contains('/') {
+        return None;
+    }
+    let name = input.trim().split(':').next().unwrap_or_default();
+    Some(match lang {
+        crate::i18n::Lang::En => format!(
+            "Note: `{input}` is read as Docker reads it, the Docker Hub image `{name}` with tag `{tag}`. For the registry at {name}:{tag}, write `{name}:{tag}/` or `https://{name}:{tag}`."
+        ),
+        crate::i18n::Lang::Zh => format!(
+            "注意：`{input}` 按 Docker 的规则被理解为 Docker Hub 上的镜像 `{name}`，标签为 `{tag}`。如果要检查 {name}:{tag} 上的镜像仓库，请写成 `{name}:{tag}/` 或 `https://{name}:{tag}`。"
+        ),
+    })
+}
+
+/// `--timeout` of check and `explain --check`.
+pub fn validate_timeout(timeout: f64) -> Result<(), UsageError> {
+    if timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0 {
+        Ok(())
+    } else {
+        Err(UsageError(
+            "--timeout must be a number of seconds above 0 and at most 3600 (e.g. --timeout 10)"
+                .into(),
+        ))
+    }
 }
 
 /// Run the planned checks against `target` within `timeout_secs`; shared with `explain --check`.
@@ -72,9 +103,10 @@ pub fn run_checks(
 ) -> Result<(
     Vec<crate::report::CheckOutcome>,
     Vec<crate::report::Finding>,
+    Facts,
 )> {
     let judged = run_checks_judged(session, target, opts, plan, timeout_secs)?;
-    Ok((judged.outcomes, judged.findings))
+    Ok((judged.outcomes, judged.findings, judged.facts))
 }
 
 /// What a check run found: the checks, the ranked findings (each naming the clients it
@@ -83,6 +115,8 @@ pub struct Judged {
     pub outcomes: Vec<crate::report::CheckOutcome>,
     pub findings: Vec<crate::report::Finding>,
     pub clients: Vec<crate::report::ClientVerdict>,
+    /// What the checks learnt for fitting the fixes (product, host class, OS).
+    pub facts: Facts,
 }
 
 /// [`run_checks`], with the observations judged per client.
@@ -151,11 +185,58 @@ pub fn run_checks_judged(
     let clients = clients::judge::verdicts(&profiles, &findings);
     let registry = ctx.target.registry.host_port();
     clients::fixes::add(&profiles, &registry, session.lang, &mut findings);
+    let facts = observed_facts(&ctx);
+    facts::fit(&mut findings, &facts);
     Ok(Judged {
         outcomes,
         findings,
         clients,
+        facts,
     })
+}
+
+/// What the checks learnt about the registry and this machine, for fitting the fixes: the
+/// product (from the host name, the API's headers, the token realm, Harbor's API), the class of
+/// the addresses dialled, and the OS. The client is not known: `check` speaks for all of them.
+fn observed_facts(ctx: &Ctx) -> Facts {
+    let reg = &ctx.target.registry;
+    let host = reg.dial_host();
+    let ping = ctx.board.ping.get();
+    let harbor = ctx.board.harbor.get().copied();
+    let product = facts::product_from_host(host)
+        .or(reg.docker_hub.then_some("dockerhub"))
+        .or(harbor.filter(|h| *h).map(|_| "harbor"))
+        .or_else(|| {
+            let p = ping?;
+            facts::product_from_headers(&p.headers).or_else(|| {
+                p.challenges
+                    .iter()
+                    .find_map(|c| c.realm().and_then(facts::product_from_realm))
+            })
+        })
+        .or_else(|| {
+            // The registry API answered, Harbor's did not, and nothing named another product.
+            let api = ping?
+                .headers
+                .iter()
+                .any(|(k, _)| k == "docker-distribution-api-version");
+            (api && harbor == Some(false)).then_some("distribution")
+        });
+    let host_class = if reg.is_loopback() {
+        Some("loopback")
+    } else {
+        ctx.board
+            .addrs
+            .get()
+            .and_then(|a| facts::host_class_of_addrs(&a.iter().map(|s| s.ip()).collect::<Vec<_>>()))
+            .or_else(|| facts::host_class_of_name(host))
+    };
+    Facts {
+        product: product.map(str::to_string),
+        client: None,
+        host: host_class.map(str::to_string),
+        os: facts::local_os(),
+    }
 }
 
 /// What a push brings into being: missing before it is no cause of its failure.

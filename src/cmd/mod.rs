@@ -28,6 +28,12 @@ pub struct Session {
 
 /// Run the command; the returned value is the process exit code.
 pub fn run(cli: Cli, env: Env) -> Result<u8> {
+    // Generated from the argument definitions: no rules, no language, no report.
+    match &cli.command {
+        Command::Completions { shell } => return completions(*shell),
+        Command::Man => return man_page(),
+        _ => {}
+    }
     let lang = cli
         .global
         .lang
@@ -47,6 +53,7 @@ pub fn run(cli: Cli, env: Env) -> Result<u8> {
     }
     dirs.extend(cli.global.rules_dirs.iter().cloned());
     let rules = RuleSet::load(&dirs).context("cannot load the rule packs")?;
+    let width = report_width(&env, stdout_tty);
     let session = Session {
         env,
         lang,
@@ -55,7 +62,8 @@ pub fn run(cli: Cli, env: Env) -> Result<u8> {
             color,
             unicode: stdout_tty,
             verbose: cli.global.verbose,
-            width: None,
+            width,
+            compact: stdout_tty,
         },
         rules,
         progress: std::io::stderr().is_terminal() && format == Format::Human,
@@ -65,7 +73,23 @@ pub fn run(cli: Cli, env: Env) -> Result<u8> {
         Command::Explain(args) => explain::run(&session, args),
         Command::Rules(args) => rules::run(&session, args),
         Command::Checks => rules::list_checks(&session),
+        Command::Completions { .. } | Command::Man => Ok(0),
     }
+}
+
+/// The columns to wrap prose at: `COLUMNS` when set (so a test or a script can ask for a
+/// width), else the terminal's; none for a pipe, whose lines are as long as their content.
+fn report_width(env: &Env, stdout_tty: bool) -> Option<u16> {
+    if let Some(cols) = env
+        .get("COLUMNS")
+        .and_then(|c| c.trim().parse::<u16>().ok())
+    {
+        return (cols >= 20).then_some(cols);
+    }
+    if !stdout_tty {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| w)
 }
 
 /// Render to stdout, then return the report's exit code.
@@ -92,3 +116,53 @@ pub fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// Whether the raw arguments ask for JSON, for errors that happen before (or instead of) a
+/// report: a script that passed `--json` reads stdout, and must find a document there.
+pub fn wants_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--json"
+            || a == "--format=json"
+            || (a == "--format" && args.get(i + 1).is_some_and(|n| n == "json"))
+    })
+}
+
+/// The JSON document of a run that ended in an error (exit 2): the message is also on stderr.
+#[allow(clippy::print_stdout)]
+pub fn print_json_error(kind: &str, message: &str) {
+    let doc = serde_json::json!({
+        "schema_version": crate::report::SCHEMA_VERSION,
+        "tool": crate::report::Tool::default(),
+        "error": { "kind": kind, "message": message },
+        "exit_code": 2,
+    });
+    if let Ok(text) = serde_json::to_string_pretty(&doc) {
+        println!("{text}");
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "regdoctor", &mut out);
+    write_all_stdout(&out)
+}
+
+fn man_page() -> Result<u8> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .context("cannot render the manual page")?;
+    write_all_stdout(&out)
+}
+
+fn write_all_stdout(bytes: &[u8]) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .or_else(ignore_broken_pipe)
+        .context("cannot write to standard output")?;
+    Ok(0)
+}

@@ -420,9 +420,15 @@ pub fn read(line: &str) -> Chain {
     c.registry_context = registry_context(&lower_text, &c);
     c.docker_hub = docker_hub(&lower_text, &c);
     c.mirror = mirror(&lower_text, &c);
-    c.foreign_body = ["error parsing http", "invalid character '<'", "<html", "<!doctype", "no error details found"]
-        .iter()
-        .any(|m| lower_text.contains(m));
+    c.foreign_body = [
+        "error parsing http",
+        "invalid character '<'",
+        "<html",
+        "<!doctype",
+        "no error details found",
+    ]
+    .iter()
+    .any(|m| lower_text.contains(m));
     c
 }
 
@@ -495,7 +501,9 @@ pub fn foreign(lower: &str) -> bool {
 pub fn asks_registry_api(lower: &str) -> bool {
     lower.match_indices("://").any(|(at, _)| {
         let rest = &lower[at + 3..];
-        let url = rest.split(|c: char| c.is_whitespace() || c == '"' || c == '\'').next();
+        let url = rest
+            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+            .next();
         url.and_then(|u| u.find('/').map(|slash| &u[slash..]))
             .is_some_and(|path| path == "/v2" || path.starts_with("/v2/"))
     })
@@ -516,7 +524,10 @@ fn mirror(lower: &str, c: &Chain) -> bool {
         || host.ends_with(".1panel.live");
     // A request for the image that went to another host than the image's registry: a mirror
     // (containerd's hosts.toml, registries.conf, Docker's registry-mirrors) answered for it.
-    if !matches!(c.stage, Some(Stage::Token | Stage::Blob | Stage::ProxyConnect)) {
+    if !matches!(
+        c.stage,
+        Some(Stage::Token | Stage::Blob | Stage::ProxyConnect)
+    ) {
         if let Some(reference) = reference_registry(lower) {
             if hub_alias(&reference) != hub_alias(host) {
                 return true;
@@ -524,7 +535,10 @@ fn mirror(lower: &str, c: &Chain) -> bool {
         }
     }
     let fallback = lower.contains("attempting next endpoint for pull")
-        && !matches!(host, "registry-1.docker.io" | "index.docker.io" | "auth.docker.io")
+        && !matches!(
+            host,
+            "registry-1.docker.io" | "index.docker.io" | "auth.docker.io"
+        )
         && c.url.as_deref().is_some_and(|u| u.contains("/v2/library/"));
     known || fallback
 }
@@ -532,7 +546,12 @@ fn mirror(lower: &str, c: &Chain) -> bool {
 /// Docker Hub words some answers its own way (`denied` for a repository that does not
 /// exist), so the reader notes when the request went there.
 fn docker_hub(lower: &str, c: &Chain) -> bool {
-    const HOSTS: &[&str] = &["registry-1.docker.io", "index.docker.io", "docker.io", "auth.docker.io"];
+    const HOSTS: &[&str] = &[
+        "registry-1.docker.io",
+        "index.docker.io",
+        "docker.io",
+        "auth.docker.io",
+    ];
     if let Some(h) = c.registry.as_deref().or(c.host.as_deref()) {
         return HOSTS.contains(&h);
     }
@@ -669,7 +688,8 @@ fn stage_from_words(lower: &str) -> Option<Stage> {
         Some(Stage::Ping)
     } else if has("blob upload") || has("uploading layer") || has("writing blob") {
         Some(Stage::BlobUpload)
-    } else if has("reading blob") || has("image configuration")
+    } else if has("reading blob")
+        || has("image configuration")
         || has("fetching blob")
         || has("layer does not exist")
         || has("copying blob")
@@ -705,8 +725,7 @@ fn op_of(lower_text: &str, lower_line: &str) -> Option<Op> {
         || has("uploading")
     {
         Some(Op::Push)
-    } else if has("tags/list") || has("reading tags") || has("list-tags") || has("listing tags")
-    {
+    } else if has("tags/list") || has("reading tags") || has("list-tags") || has("listing tags") {
         Some(Op::TagList)
     } else if has("pull")
         || has("initializing source")
@@ -1005,14 +1024,32 @@ mod tests {
     #[test]
     fn statuses_in_every_printed_shape() {
         for (line, want) in [
-            ("failed to read from destination repository svc: 500 (Internal Server Error)", 500),
-            ("received unexpected HTTP status: 503 Service Unavailable", 503),
+            (
+                "failed to read from destination repository svc: 500 (Internal Server Error)",
+                500,
+            ),
+            (
+                "received unexpected HTTP status: 503 Service Unavailable",
+                503,
+            ),
             ("invalid status code from registry 404 (Not Found)", 404),
-            ("HEAD \"https://r.example/v2/a/manifests/x\": response status code 401: Unauthorized", 401),
+            (
+                "HEAD \"https://r.example/v2/a/manifests/x\": response status code 401: Unauthorized",
+                401,
+            ),
             ("unexpected status code 429 Too Many Requests", 429),
-            ("Error pushing to registry: Server error: 413 trying to push foo/bar blob", 413),
-            ("error parsing HTTP 408 response body: invalid character '<'", 408),
-            ("login attempt to https://r.example/v2/ failed with status: 401 Unauthorized", 401),
+            (
+                "Error pushing to registry: Server error: 413 trying to push foo/bar blob",
+                413,
+            ),
+            (
+                "error parsing HTTP 408 response body: invalid character '<'",
+                408,
+            ),
+            (
+                "login attempt to https://r.example/v2/ failed with status: 401 Unauthorized",
+                401,
+            ),
         ] {
             assert_eq!(read(line).status, Some(want), "{line}");
         }
@@ -1020,7 +1057,8 @@ mod tests {
 
     #[test]
     fn a_bare_reason_phrase_after_the_url_is_a_proxy_refusal() {
-        let c = read("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": Forbidden");
+        let c =
+            read("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": Forbidden");
         assert_eq!(c.net, Some(Net::ProxyRefused));
         assert_eq!(c.status, Some(403));
         let c = read("Get \"https://r.example/v2/\": Proxy Authentication Required");
@@ -1074,7 +1112,9 @@ mod tests {
 
     #[test]
     fn other_tools_are_not_registry_context() {
-        let c = read("error: failed to download from `https://index.crates.io/config.json`: Could not resolve host: index.crates.io");
+        let c = read(
+            "error: failed to download from `https://index.crates.io/config.json`: Could not resolve host: index.crates.io",
+        );
         assert!(!c.registry_context, "{c:?}");
         let c = read("npm ERR! 403 403 Forbidden - GET https://registry.npmjs.org/left-pad");
         assert!(c.stage.is_none());

@@ -314,14 +314,12 @@ fn by_status(c: &Chain, status: u16, out: &mut Out) {
             firm(out, "manifest.gateway_error");
             out.alt("proxy.upstream_failed");
         }
-        500..=599 => {
-            match stage {
-                Some(Stage::Ping) => out.decided("ping.server_error"),
-                Some(Stage::BlobUpload) => out.decided("push.server_error"),
-                _ if pushing(c) => firm(out, "push.server_error"),
-                _ => firm(out, "manifest.server_error"),
-            }
-        }
+        500..=599 => match stage {
+            Some(Stage::Ping) => out.decided("ping.server_error"),
+            Some(Stage::BlobUpload) => out.decided("push.server_error"),
+            _ if pushing(c) => firm(out, "push.server_error"),
+            _ => firm(out, "manifest.server_error"),
+        },
         400..=499 => firm(out, "ping.unexpected_status"),
         _ => {}
     }
@@ -357,19 +355,27 @@ mod tests {
     #[test]
     fn the_stage_decides_between_look_alikes() {
         assert_eq!(
-            first("Error response from daemon: Get \"https://r.example/v2/\": Get \"https://r.example/service/token?account=a&service=harbor-registry\": dial tcp 10.0.0.1:443: connect: connection refused"),
+            first(
+                "Error response from daemon: Get \"https://r.example/v2/\": Get \"https://r.example/service/token?account=a&service=harbor-registry\": dial tcp 10.0.0.1:443: connect: connection refused"
+            ),
             Some("auth.realm_unreachable")
         );
         assert_eq!(
-            first("Error response from daemon: Get \"https://r.example/v2/\": dial tcp 10.0.0.1:443: connect: connection refused"),
+            first(
+                "Error response from daemon: Get \"https://r.example/v2/\": dial tcp 10.0.0.1:443: connect: connection refused"
+            ),
             Some("tcp.refused")
         );
         assert_eq!(
-            first("Error response from daemon: error parsing HTTP 404 response body: Get \"https://r.example:8080/v2/\": 404 page not found"),
+            first(
+                "Error response from daemon: error parsing HTTP 404 response body: Get \"https://r.example:8080/v2/\": 404 page not found"
+            ),
             Some("ping.not_found")
         );
         assert_eq!(
-            first("Error: initializing source docker://r.example/a/b:1: reading manifest 1 in r.example/a/b: manifest unknown"),
+            first(
+                "Error: initializing source docker://r.example/a/b:1: reading manifest 1 in r.example/a/b: manifest unknown"
+            ),
             Some("manifest.tag_not_found")
         );
     }
@@ -377,16 +383,22 @@ mod tests {
     #[test]
     fn token_request_with_an_error_status() {
         assert_eq!(
-            first("Error: failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Aa%2Fb%3Apull&service=ghcr.io: 403 Forbidden"),
+            first(
+                "Error: failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Aa%2Fb%3Apull&service=ghcr.io: 403 Forbidden"
+            ),
             Some("auth.scope_denied")
         );
         assert_eq!(
-            first("Error: initializing source docker://r.example/a:1: Requesting bearer token: invalid status code from registry 500 (Internal Server Error)"),
+            first(
+                "Error: initializing source docker://r.example/a:1: Requesting bearer token: invalid status code from registry 500 (Internal Server Error)"
+            ),
             Some("auth.realm_error_status")
         );
         // Docker puts the manifest URL in front of what its auth transport got from the realm.
         assert_eq!(
-            first("Error response from daemon: Head \"http://127.0.0.1:5000/v2/lib/hello/manifests/1\": received unexpected HTTP status: 500 Internal Server Error"),
+            first(
+                "Error response from daemon: Head \"http://127.0.0.1:5000/v2/lib/hello/manifests/1\": received unexpected HTTP status: 500 Internal Server Error"
+            ),
             Some("auth.realm_error_status")
         );
         assert_eq!(
@@ -398,18 +410,24 @@ mod tests {
     #[test]
     fn proxy_refusal_reduced_to_its_reason_phrase() {
         assert_eq!(
-            first("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": Forbidden"),
+            first(
+                "Error response from daemon: Get \"https://registry-1.docker.io/v2/\": Forbidden"
+            ),
             Some("proxy.connect_refused")
         );
         assert_eq!(
-            first("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": Proxy Authentication Required"),
+            first(
+                "Error response from daemon: Get \"https://registry-1.docker.io/v2/\": Proxy Authentication Required"
+            ),
             Some("proxy.auth_required")
         );
     }
 
     #[test]
     fn ambiguous_text_keeps_its_alternatives() {
-        let r = readings(&read("Error response from daemon: Get \"https://r.example/v2/\": EOF"));
+        let r = readings(&read(
+            "Error response from daemon: Get \"https://r.example/v2/\": EOF",
+        ));
         let keys: Vec<_> = r.iter().map(|r| r.key).collect();
         assert_eq!(keys[0], "ping.eof");
         assert!(keys.contains(&"proxy.connect_refused"), "{keys:?}");
@@ -418,15 +436,21 @@ mod tests {
     #[test]
     fn five_hundreds_are_server_errors_whatever_the_body() {
         assert_eq!(
-            first("Error response from daemon: received unexpected HTTP status: 503 Service Unavailable"),
+            first(
+                "Error response from daemon: received unexpected HTTP status: 503 Service Unavailable"
+            ),
             Some("manifest.gateway_error")
         );
         assert_eq!(
-            first("Error response from daemon: received unexpected HTTP status: 500 Internal Server Error"),
+            first(
+                "Error response from daemon: received unexpected HTTP status: 500 Internal Server Error"
+            ),
             Some("manifest.server_error")
         );
         assert_eq!(
-            first("FATA[0036] trying to reuse blob sha256:e00f at destination: failed to read from destination repository svc: 500 (Internal Server Error)"),
+            first(
+                "FATA[0036] trying to reuse blob sha256:e00f at destination: failed to read from destination repository svc: 500 (Internal Server Error)"
+            ),
             Some("push.server_error")
         );
     }
@@ -434,19 +458,31 @@ mod tests {
     #[test]
     fn a_mirror_is_the_host_that_answered_for_another_registry() {
         assert_eq!(
-            first("FATA[0000] pulling image failed: rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/ubuntu:18.04\": failed to resolve reference \"docker.io/library/ubuntu:18.04\": failed to do request: Head http://localhost:1234/v2/library/ubuntu/manifests/18.04: dial tcp 127.0.0.1:1234: connect: connection refused"),
+            first(
+                "FATA[0000] pulling image failed: rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/ubuntu:18.04\": failed to resolve reference \"docker.io/library/ubuntu:18.04\": failed to do request: Head http://localhost:1234/v2/library/ubuntu/manifests/18.04: dial tcp 127.0.0.1:1234: connect: connection refused"
+            ),
             Some("mirrors.unreachable")
         );
         // The registry itself, under another of Docker Hub's names, is no mirror.
         assert_eq!(
-            first("failed to resolve reference \"docker.io/library/ubuntu:18.04\": failed to do request: Head \"https://registry-1.docker.io/v2/library/ubuntu/manifests/18.04\": dial tcp 1.2.3.4:443: connect: connection refused"),
+            first(
+                "failed to resolve reference \"docker.io/library/ubuntu:18.04\": failed to do request: Head \"https://registry-1.docker.io/v2/library/ubuntu/manifests/18.04\": dial tcp 1.2.3.4:443: connect: connection refused"
+            ),
             Some("tcp.refused")
         );
     }
 
     #[test]
     fn other_tools_get_nothing() {
-        assert_eq!(first("npm ERR! 403 403 Forbidden - GET https://registry.npmjs.org/x"), None);
-        assert_eq!(first("warning: spurious network error (3 tries remaining): [6] Could not resolve host: index.crates.io"), None);
+        assert_eq!(
+            first("npm ERR! 403 403 Forbidden - GET https://registry.npmjs.org/x"),
+            None
+        );
+        assert_eq!(
+            first(
+                "warning: spurious network error (3 tries remaining): [6] Could not resolve host: index.crates.io"
+            ),
+            None
+        );
     }
 }

@@ -186,10 +186,7 @@ pub fn explain(
             // A short paste is cheaper line by line: every line is cleaned and tried, after
             // the lines a terminal wrapped are joined again.
             let mut text = String::with_capacity(block.len());
-            for raw in block
-                .split(|&b| b == b'\n')
-                .take(lines_in_block as usize)
-            {
+            for raw in block.split(|&b| b == b'\n').take(lines_in_block as usize) {
                 text.push_str(lines::decode_line(raw, &mut scratch));
                 text.push('\n');
             }

@@ -81,9 +81,8 @@ fn tool_prefix(line: &str) -> bool {
 /// A line that begins a log record of its own: a timestamp, a level, a layer id, a prompt.
 fn starts_record(line: &str) -> bool {
     let b = line.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b.len() >= r.end && b[r].iter().all(u8::is_ascii_digit)
-    };
+    let digits =
+        |r: std::ops::Range<usize>| b.len() >= r.end && b[r].iter().all(u8::is_ascii_digit);
     // 2024-01-01, 12:34:56
     if (digits(0..4) && b.get(4) == Some(&b'-')) || (digits(0..2) && b.get(2) == Some(&b':')) {
         return true;
@@ -93,9 +92,11 @@ fn starts_record(line: &str) -> bool {
         return true;
     }
     let lower = line.to_ascii_lowercase();
-    ["time=", "level=", "$ ", "# ", "+ ", "> ", "warning:", "error:", "info:", "step "]
-        .iter()
-        .any(|p| lower.starts_with(p))
+    [
+        "time=", "level=", "$ ", "# ", "+ ", "> ", "warning:", "error:", "info:", "step ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
 }
 
 #[cfg(test)]
@@ -109,12 +110,18 @@ mod tests {
     #[test]
     fn wrapped_errors_are_rebuilt() {
         assert_eq!(
-            joined("Get https://index.docker.io/v1/: x509: \ncertificate signed by unknown authority"),
+            joined(
+                "Get https://index.docker.io/v1/: x509: \ncertificate signed by unknown authority"
+            ),
             vec!["Get https://index.docker.io/v1/: x509: certificate signed by unknown authority"]
         );
         assert_eq!(
-            joined("Failed to pull image \"swr.cn-north-\n1.myhuaweicloud.com/a/b:1\": rpc error: code=\nNotFound desc= failed"),
-            vec!["Failed to pull image \"swr.cn-north-1.myhuaweicloud.com/a/b:1\": rpc error: code= NotFound desc= failed"]
+            joined(
+                "Failed to pull image \"swr.cn-north-\n1.myhuaweicloud.com/a/b:1\": rpc error: code=\nNotFound desc= failed"
+            ),
+            vec![
+                "Failed to pull image \"swr.cn-north-1.myhuaweicloud.com/a/b:1\": rpc error: code= NotFound desc= failed"
+            ]
         );
     }
 

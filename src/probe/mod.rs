@@ -376,12 +376,16 @@ pub struct Board {
     pub client: OnceLock<reqwest::Client>,
     /// auth: the Authorization header later requests send (a secret: never reported).
     pub auth: OnceLock<AuthGrant>,
+    /// server: whether Harbor's API answered (unset when the check did not get that far).
+    pub harbor: OnceLock<bool>,
 }
 
 #[derive(Debug, Clone)]
 pub struct PingFacts {
     pub status: u16,
     pub challenges: Vec<crate::net::www_auth::Challenge>,
+    /// Product-telling response headers (Server, X-JFrog-Version, the API version, ...).
+    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -6,6 +6,8 @@ pub mod json;
 pub mod markdown;
 pub mod rules;
 pub mod verdicts;
+pub mod wrap;
+pub mod zh;
 
 use std::io::{self, Write};
 
@@ -18,7 +20,10 @@ pub struct RenderOptions {
     /// Box-drawing characters and symbols (a terminal); ASCII otherwise.
     pub unicode: bool,
     pub verbose: bool,
+    /// Wrap prose to this many columns (the terminal's, or `COLUMNS`); none when piped.
     pub width: Option<u16>,
+    /// A person at a terminal: fold the passed checks into a count (unless `verbose`).
+    pub compact: bool,
 }
 
 pub fn render(

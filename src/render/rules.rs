@@ -73,6 +73,43 @@ pub fn list(
     }
 }
 
+/// ` [only where product: harbor; not where host: loopback]`, or nothing.
+fn conditions_note(
+    when: Option<&crate::rules::facts::Conditions>,
+    unless: Option<&crate::rules::facts::Conditions>,
+    lang: Lang,
+) -> String {
+    let list = |c: &crate::rules::facts::Conditions| {
+        [
+            ("product", &c.product),
+            ("client", &c.client),
+            ("host", &c.host),
+            ("os", &c.os),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}: {}", v.join("/")))
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    let (only, not) = match lang {
+        Lang::En => ("only where", "not where"),
+        Lang::Zh => ("仅适用于", "不适用于"),
+    };
+    let mut parts = Vec::new();
+    if let Some(w) = when {
+        parts.push(format!("{only} {}", list(w)));
+    }
+    if let Some(u) = unless {
+        parts.push(format!("{not} {}", list(u)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", parts.join("; "))
+    }
+}
+
 pub fn show(
     rule: &Rule,
     format: Format,
@@ -84,7 +121,16 @@ pub fn show(
         serde_json::to_writer_pretty(&mut *out, rule).map_err(super::json::json_io_error)?;
         return writeln!(out);
     }
-    let f = diagnose::finding(rule, lang, &BTreeMap::new());
+    let mut f = diagnose::finding(rule, lang, &BTreeMap::new());
+    // A rule shown in full says where each cause and fix applies (checks/README.md).
+    for c in &mut f.causes {
+        c.text
+            .push_str(&conditions_note(c.when.as_ref(), c.unless.as_ref(), lang));
+    }
+    for x in &mut f.fixes {
+        x.text
+            .push_str(&conditions_note(x.when.as_ref(), x.unless.as_ref(), lang));
+    }
     writeln!(out, "{} {} ({})", f.code.bold(), f.title.bold(), rule.name)?;
     writeln!(out)?;
     writeln!(
@@ -118,7 +164,12 @@ pub fn show(
             rule.observations.join(", ")
         )?;
     }
-    writeln!(out, "\n{}: {}", label(Label::Source, lang), rule.source)
+    writeln!(
+        out,
+        "\n{}: {}",
+        label(Label::Source, lang),
+        diagnose::readable_source(&rule.source, lang)
+    )
 }
 
 pub fn checks(format: Format, out: &mut dyn Write) -> io::Result<()> {
@@ -130,13 +181,14 @@ pub fn checks(format: Format, out: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, &items).map_err(super::json::json_io_error)?;
         return writeln!(out);
     }
+    let id_width = PROBES.iter().map(|p| p.id.len()).max().unwrap_or(0);
     for p in PROBES {
         let needs = if p.needs.is_empty() {
             String::new()
         } else {
             format!(" (after {})", p.needs.join(", "))
         };
-        writeln!(out, "{:<8} {}{}", p.id, p.doc, needs)?;
+        writeln!(out, "{:<id_width$}  {}{}", p.id, p.doc, needs)?;
     }
     Ok(())
 }

@@ -37,6 +37,29 @@ pub struct Report {
     /// `explain` only: a next step when nothing matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// `explain` only: the input itself was empty, binary, or held no error message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<InputNote>,
+    /// What the fixes were fitted to: product, client, host class, OS (known ones only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<crate::rules::facts::Facts>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputNote {
+    pub problem: InputProblem,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputProblem {
+    /// Nothing, or only blanks (exit 3).
+    Empty,
+    /// Text without any word of an error message: stdout piped without stderr (exit 4).
+    NoErrorText,
+    /// Not text at all (exit 5).
+    Binary,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +200,11 @@ pub struct CauseOut {
     pub text: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
+    /// The rule's conditions, applied by `rules::facts::fit` once the facts are known.
+    #[serde(skip)]
+    pub when: Option<crate::rules::facts::Conditions>,
+    #[serde(skip)]
+    pub unless: Option<crate::rules::facts::Conditions>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -190,6 +218,10 @@ pub struct FixOut {
     pub snippet: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distro: Option<String>,
+    #[serde(skip)]
+    pub when: Option<crate::rules::facts::Conditions>,
+    #[serde(skip)]
+    pub unless: Option<crate::rules::facts::Conditions>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -221,6 +253,8 @@ impl Report {
             findings: Vec::new(),
             extracted: BTreeMap::new(),
             suggestion: None,
+            input: None,
+            facts: None,
         }
     }
 
@@ -249,7 +283,15 @@ impl Report {
     }
 
     /// 0 nothing wrong, 1 problems found. Usage and internal errors (2) never reach a report.
+    /// explain's input problems have their own: 3 empty, 4 no error message, 5 not text.
     pub fn exit_code(&self) -> u8 {
+        if let Some(note) = &self.input {
+            return match note.problem {
+                InputProblem::Empty => 3,
+                InputProblem::NoErrorText => 4,
+                InputProblem::Binary => 5,
+            };
+        }
         match self.command {
             // explain succeeds in explaining; its exit tells whether it recognised anything.
             "explain" if self.findings.is_empty() => 0,

@@ -41,8 +41,10 @@ fn patterns() -> &'static [(Regex, &'static str)] {
     static PATTERNS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         let table: &[(&str, &str)] = &[
-            // Authorization / Proxy-Authorization headers in pasted logs or verbose output.
-            (r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*(?:bearer|basic|token)?\s*)[^\s,;]+", "${1}[REDACTED]"),
+            // Authorization / Proxy-Authorization headers with a scheme, in pasted logs or
+            // verbose output. The secret ends at a blank, a separator or a quote: the quote
+            // that closes a `-H "Authorization: ..."` stays.
+            (r#"(?i)\b((?:proxy-)?authorization\s*[:=]\s*(?:bearer|basic|token)\s+)[^\s,;"'`]+"#, "${1}[REDACTED]"),
             // JSON fields that hold secrets: config.json, auth.json, token responses.
             (
                 r#"(?i)("(?:auth|identitytoken|identity_token|password|passwd|secret|token|access_token|refresh_token|registrytoken)"\s*:\s*")(?:[^"\\]|\\.)*(")"#,
@@ -52,13 +54,14 @@ fn patterns() -> &'static [(Regex, &'static str)] {
             (r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", "${1}[REDACTED]@"),
             // Secrets in query strings.
             (
-                r"(?i)([?&](?:access_token|token|password|refresh_token|secret|client_secret)=)[^&\s]+",
+                r#"(?i)([?&](?:access_token|token|password|refresh_token|secret|client_secret)=)[^&\s"'`]+"#,
                 "${1}[REDACTED]",
             ),
             // A password on a command line.
-            (r"(?i)((?:^|\s)--password(?:=|\s+))[^\s-][^\s]*", "${1}[REDACTED]"),
+            // A quoted password is masked with its quotes, an unquoted one up to a quote.
+            (r#"(?i)((?:^|\s)--password(?:=|\s+))(?:"[^"\n]*"|'[^'\n]*'|[^\s"'`-][^\s"'`]*)"#, "${1}[REDACTED]"),
             // `-p` is a password only after `login`; elsewhere (`mkdir -p`) it is not.
-            (r"(?i)(\blogin\b[^\n]*?\s-p(?:=|\s+))[^\s-][^\s]*", "${1}[REDACTED]"),
+            (r#"(?i)(\blogin\b[^\n]*?\s-p(?:=|\s+))(?:"[^"\n]*"|'[^'\n]*'|[^\s"'`-][^\s"'`]*)"#, "${1}[REDACTED]"),
             // Anything shaped like a JWT.
             (r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", "[REDACTED-JWT]"),
         ];
@@ -69,12 +72,53 @@ fn patterns() -> &'static [(Regex, &'static str)] {
     })
 }
 
+/// `Authorization: <value>` without a scheme: the value is masked only when it is shaped like
+/// a credential, so that prose such as "may require authorization: server message" is left
+/// whole.
+fn bare_authorization() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*)([A-Za-z0-9+/=._~-]+)").ok()
+    })
+    .as_ref()
+}
+
+/// Long enough, and with a digit, a base64 sign or several capitals inside: not a word.
+fn looks_like_credential(value: &str) -> bool {
+    let scheme = ["bearer", "basic", "token"];
+    if scheme.iter().any(|s| value.eq_ignore_ascii_case(s)) {
+        return false;
+    }
+    value.len() >= 8
+        && (value
+            .chars()
+            .any(|c| c.is_ascii_digit() || matches!(c, '+' | '/' | '='))
+            || value
+                .chars()
+                .skip(1)
+                .filter(char::is_ascii_uppercase)
+                .count()
+                >= 2)
+}
+
 /// Mask secrets in one string.
 pub fn text(input: &str) -> Cow<'_, str> {
     let mut out: Cow<'_, str> = Cow::Borrowed(input);
     for (re, with) in patterns() {
         if re.is_match(&out) {
             out = Cow::Owned(re.replace_all(&out, *with).into_owned());
+        }
+    }
+    if let Some(bare) = bare_authorization().filter(|re| re.is_match(&out)) {
+        let masked = bare.replace_all(&out, |c: &regex::Captures| {
+            if looks_like_credential(&c[2]) {
+                format!("{}{MASK}", &c[1])
+            } else {
+                c[0].to_string()
+            }
+        });
+        if let Cow::Owned(m) = masked {
+            out = Cow::Owned(m);
         }
     }
     if let Ok(known) = KNOWN.lock() {
@@ -159,6 +203,40 @@ mod tests {
             let out = text(input);
             assert!(!out.contains(secret), "{input} -> {out}");
             assert!(out.contains("REDACTED"), "{input} -> {out}");
+        }
+    }
+
+    #[test]
+    fn masks_inside_the_token_and_keeps_quotes_and_words() {
+        let cases = [
+            (
+                r#"curl -H "Authorization: Bearer abc123xyz" https://r.io/v2/"#,
+                r#"curl -H "Authorization: Bearer [REDACTED]" https://r.io/v2/"#,
+            ),
+            (
+                "unauthorized: may require authorization: server message",
+                "unauthorized: may require authorization: server message",
+            ),
+            ("Authorization: dXNlcjpwYXNz", "Authorization: [REDACTED]"),
+            (
+                "authorization: insufficient_scope",
+                "authorization: insufficient_scope",
+            ),
+            (
+                r#"GET "https://r/t?access_token=s3kr1t" failed"#,
+                r#"GET "https://r/t?access_token=[REDACTED]" failed"#,
+            ),
+            (
+                r#"sh -c "docker login -u bob -p hunter22" && echo ok"#,
+                r#"sh -c "docker login -u bob -p [REDACTED]" && echo ok"#,
+            ),
+            (
+                r#"docker login --password "two words" r.io"#,
+                "docker login --password [REDACTED] r.io",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(text(input), want, "{input}");
         }
     }
 

@@ -29,6 +29,8 @@ pub fn finding(rule: &Rule, lang: Lang, vars: &BTreeMap<String, String>) -> Find
             .map(|c| CauseOut {
                 text: fill(pick(lang, &c.en, &c.zh)),
                 checks: c.checks.clone(),
+                when: c.when.clone(),
+                unless: c.unless.clone(),
             })
             .collect(),
         fixes: rule
@@ -40,13 +42,56 @@ pub fn finding(rule: &Rule, lang: Lang, vars: &BTreeMap<String, String>) -> Find
                 file: f.file.as_deref().map(fill),
                 snippet: f.snippet.as_deref().map(fill),
                 distro: f.distro.clone(),
+                when: f.when.clone(),
+                unless: f.unless.clone(),
             })
             .collect(),
-        source: rule.source.clone(),
+        source: readable_source(&rule.source, lang),
         score: None,
         lines: Vec::new(),
         verdict: None,
     }
+}
+
+/// The source documents behind the rules (`/work/shared/seeds/README.md`), by the titles a
+/// reader can ask for, instead of their internal numbers.
+const SEED_TITLES: &[(&str, &str, &str)] = &[
+    (
+        "seed 000",
+        "Alibaba Cloud ACR troubleshooting guide",
+        "阿里云 ACR 问题排查指南",
+    ),
+    (
+        "seed 001",
+        "incident report \"wrong use of the ACR mirror\"",
+        "事故报告《ACR 镜像加速器的错误用法》",
+    ),
+    (
+        "seed 002",
+        "FAQ of a self-hosted pull-through cache (distribution proxy mode)",
+        "自建拉取缓存（distribution 代理模式）常见问题",
+    ),
+    (
+        "seed 003",
+        "Huawei Cloud SWR FAQ (2023-08-04)",
+        "华为云 SWR 常见问题（2023-08-04）",
+    ),
+    (
+        "seed 004",
+        "push guide for ACR and self-hosted registries",
+        "ACR 与自建仓库推送指南",
+    ),
+];
+
+/// A rule's `source` with the seed numbers replaced by document titles (sections stay).
+pub fn readable_source(source: &str, lang: Lang) -> String {
+    let mut out = source.to_string();
+    for (id, en, zh) in SEED_TITLES {
+        if out.contains(id) {
+            out = out.replace(id, pick(lang, en, zh));
+        }
+    }
+    out
 }
 
 fn pick<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {

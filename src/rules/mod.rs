@@ -3,6 +3,7 @@
 pub mod category;
 pub mod diagnose;
 pub mod embedded;
+pub mod facts;
 pub mod literals;
 pub mod matcher;
 #[cfg(test)]
@@ -72,6 +73,11 @@ pub struct Cause {
     pub zh: String,
     #[serde(default)]
     pub checks: Vec<String>,
+    /// Shown only where the known facts allow it (`checks/README.md`, "Conditions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<facts::Conditions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<facts::Conditions>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -87,6 +93,10 @@ pub struct Fix {
     pub snippet: Option<String>,
     #[serde(default)]
     pub distro: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<facts::Conditions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<facts::Conditions>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,7 +117,8 @@ pub enum RuleError {
         code: String,
         message: String,
     },
-    #[error("rule directory {dir}: {source}")]
+    // The io error is the source: anyhow's `{:#}` prints it after this line, once.
+    #[error("rule directory {dir} cannot be read")]
     Dir { dir: String, source: std::io::Error },
 }
 
@@ -257,6 +268,20 @@ fn validate(file: &str, rule: &Rule, compile_patterns: bool) -> Result<(), RuleE
         for re in std::iter::once(&pattern.regex).chain(&pattern.also) {
             regex::Regex::new(re)
                 .map_err(|e| fail(format!("pattern {re:?} does not compile: {e}")))?;
+        }
+    }
+    let conditions = rule
+        .causes
+        .iter()
+        .flat_map(|c| [&c.when, &c.unless])
+        .chain(rule.fixes.iter().flat_map(|f| [&f.when, &f.unless]))
+        .flatten();
+    for c in conditions {
+        let bad = c.unknown_values();
+        if !bad.is_empty() {
+            return Err(fail(format!(
+                "unknown condition value(s) {bad:?} (see the vocabulary in checks/README.md)"
+            )));
         }
     }
     if rule.title.en.trim().is_empty() {

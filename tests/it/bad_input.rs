@@ -39,12 +39,13 @@ fn rng_bytes(n: usize, mut seed: u64) -> Vec<u8> {
 
 #[test]
 fn explain_binary_and_invalid_utf8() {
-    // Random bytes: nothing to explain (exit 0, with the hint to run check).
+    // Random bytes: not text, and nothing in them to explain (exit 5, said plainly).
     let run = Regdoctor::new()
         .args(["explain", "--json"])
         .stdin(rng_bytes(2 << 20, 7))
         .run();
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.code, 5, "{run:?}");
+    assert_eq!(run.json()["input"]["problem"], "binary");
     assert_eq!(run.json()["findings"].as_array().map(Vec::len), Some(0));
 
     // The same bytes with a real error line in the middle, invalid UTF-8 on the line itself,
@@ -459,6 +460,7 @@ fn odd_references_and_urls_are_usage_errors() {
             run.stderr
         );
         assert!(run.stderr.len() < 2000, "{target:?}: {}", run.stderr);
-        assert!(run.stdout.is_empty(), "{target:?}: {}", run.stdout);
+        // --json: stdout holds an error document, never a half report.
+        assert_eq!(run.json()["error"]["kind"], "usage", "{target:?}");
     }
 }

@@ -175,3 +175,31 @@ fn a_blank_target_is_a_usage_error() {
         assert!(run.stderr.contains("the target is empty"), "{run:?}");
     }
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_argument_definitions() {
+    let bash = Regdoctor::new().args(["completions", "bash"]).run();
+    assert_eq!(bash.code, 0, "{}", bash.stderr);
+    assert!(bash.stdout.contains("explain") && bash.stdout.contains("--timeout"));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("regdoctor.bash");
+    std::fs::write(&script, &bash.stdout).unwrap();
+    let parsed = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(
+        parsed.success(),
+        "the bash completion script does not parse"
+    );
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let run = Regdoctor::new().args(["completions", shell]).run();
+        assert_eq!(run.code, 0, "{shell}");
+        assert!(run.stdout.contains("regdoctor"), "{shell}");
+    }
+    let man = Regdoctor::new().arg("man").run();
+    assert_eq!(man.code, 0);
+    assert!(man.stdout.contains(".TH regdoctor 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("explain"), "{}", man.stdout);
+}

@@ -59,12 +59,13 @@ fn every_fixture_is_explained_and_clean_logs_match_nothing() {
     let mut failures = Vec::new();
     let mut tallies: HashMap<String, Tally> = HashMap::new();
     let all = fixtures();
-    assert!(all.len() > 600, "the corpus is missing: {} files", all.len());
+    assert!(
+        all.len() > 600,
+        "the corpus is missing: {} files",
+        all.len()
+    );
     for (category, path) in &all {
-        let name = format!(
-            "{category}/{}",
-            path.file_name().unwrap().to_string_lossy()
-        );
+        let name = format!("{category}/{}", path.file_name().unwrap().to_string_lossy());
         let Some(origin) = origins.get(&name) else {
             failures.push(format!("{name}: not in fixtures/errors-index.tsv"));
             continue;
@@ -86,7 +87,9 @@ fn every_fixture_is_explained_and_clean_logs_match_nothing() {
         t.first += usize::from(first);
         t.top3 += usize::from(top3);
         if (origin == "hand" && !first) || !top3 {
-            failures.push(format!("{name} ({origin}): expected {category}, got {cats:?}"));
+            failures.push(format!(
+                "{name} ({origin}): expected {category}, got {cats:?}"
+            ));
         }
     }
     for (origin, t) in &tallies {

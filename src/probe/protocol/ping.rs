@@ -145,9 +145,22 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
     };
     let parsed = www_auth::parse(&challenges.iter().map(String::as_str).collect::<Vec<_>>())
         .unwrap_or_default();
+    // The headers that tell the product apart, for fitting the fixes to it.
+    let product_headers: Vec<(String, String)> = [
+        "docker-distribution-api-version",
+        "server",
+        "x-artifactory-id",
+        "x-jfrog-version",
+        "x-harbor-csrf-token",
+        "www-authenticate",
+    ]
+    .iter()
+    .filter_map(|n| header(n).map(|v| (n.to_string(), v)))
+    .collect();
     let _ = ctx.board.ping.set(crate::probe::PingFacts {
         status: status.as_u16(),
         challenges: parsed,
+        headers: product_headers,
     });
     let looks_html = content_type.contains("text/html")
         || body_text

@@ -63,6 +63,7 @@ async fn probe(ctx: &Ctx) -> ProbeResult {
             .map(str::to_string),
         _ => None,
     };
+    let _ = ctx.board.harbor.set(version.is_some());
     let Some(version) = version else {
         return ProbeResult::pass("no product API regdoctor knows (not Harbor)");
     };
