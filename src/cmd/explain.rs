@@ -93,7 +93,7 @@ pub fn run(session: &Session, args: ExplainArgs) -> Result<u8> {
         let kind = lines::UNKNOWN_BINARY;
         return emit_input_problem(session, started, InputProblem::Binary, &source, kind);
     }
-    if explained.findings.is_empty() && !text.seen {
+    if explained.findings.is_empty() && explained.unrecognised.is_empty() && !text.seen {
         return emit_input_problem(session, started, InputProblem::NoErrorText, &source, "");
     }
 
@@ -102,7 +102,9 @@ pub fn run(session: &Session, args: ExplainArgs) -> Result<u8> {
     let read = text_facts(&explained.extracted);
     facts::fit(&mut report.findings, &read);
     report.facts = Some(read);
-    if report.findings.is_empty() {
+    report.unrecognised = explained.unrecognised;
+    // Each unrecognised line already names the check to run.
+    if report.findings.is_empty() && report.unrecognised.is_empty() {
         let hint = match explained.extracted.get("registry") {
             Some(reg) => format!(
                 "{}: regdoctor check {reg}",

@@ -366,7 +366,7 @@ pub fn read(line: &str) -> Chain {
     read_requests(g, text, &mut c);
     if c.host.is_none() {
         if let Some(m) = g.pinging.captures(text.as_bytes()) {
-            c.host = Some(utf8(&m[1]).to_ascii_lowercase());
+            c.host = Some(utf8(&m[1]).trim_end_matches(':').to_ascii_lowercase());
             c.stage.get_or_insert(Stage::Ping);
         }
     }

@@ -64,12 +64,13 @@ pub fn readings(c: &Chain) -> Vec<Reading> {
     if !c.registry_context && !proxy_or_dns_about_registry(c) {
         return out.0;
     }
+    if c.mirror && c.has_failure() {
+        // A request that a mirror answered for another registry: whatever failed, it failed at
+        // the mirror (Docker falls back past it; containerd and podman may not).
+        out.decided("mirrors.unreachable");
+    }
     if let Some(net) = c.net {
         network(c, net, &mut out);
-    }
-    if c.mirror && c.has_failure() {
-        // Docker falls back past a failing mirror; its failure is the mirror's, whatever it is.
-        out.decided("mirrors.unreachable");
     }
     if out.0.iter().all(|r| r.weight != Weight::Decided) {
         codes(c, &mut out);

@@ -33,7 +33,9 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     if !report.clients.is_empty() {
         writeln!(out, "{}", format!("{}:", verdicts::heading(lang)).bold())?;
         for (programs, outcome) in verdicts::lines(report) {
-            writeln!(out, "  {programs}: {outcome}")?;
+            for l in wrap(&format!("{programs}: {outcome}"), "  ", width) {
+                writeln!(out, "{l}")?;
+            }
         }
     }
     if let Some(line) = facts_line(report) {
@@ -59,6 +61,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         }
         writeln!(out)?;
     }
+    unrecognised(report, lang, width, out)?;
     if report.findings.is_empty() && report.command != "check" {
         if let Some(s) = &report.suggestion {
             for l in wrap(s, "", width) {
@@ -197,6 +200,10 @@ pub fn verdict_text(report: &Report) -> String {
     if report.command == "explain" {
         return match top {
             Some(f) => format!("{}: {}", label(Label::VerdictLikely, lang), f.title),
+            None if !report.unrecognised.is_empty() => match lang {
+                Lang::En => "A registry failure was found, but no rule explains it: the live check tells more".to_string(),
+                Lang::Zh => "发现了镜像仓库错误，但没有规则能解释它：请用实时检查进一步确认".to_string(),
+            },
             None => label(Label::NoMatch, lang).to_string(),
         };
     }
@@ -646,4 +653,51 @@ mod tests {
         // The verdict comes first, right after the (absent) target.
         assert!(piped.starts_with("✖ Not working"), "{piped}");
     }
+}
+
+/// Registry failures the text reports that no rule explains: said plainly, with what was read
+/// and the check that can tell more, rather than dropped.
+fn unrecognised(
+    report: &Report,
+    lang: Lang,
+    width: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if report.unrecognised.is_empty() {
+        return Ok(());
+    }
+    let heading = match lang {
+        Lang::En => "A registry failure that no rule explains:",
+        Lang::Zh => "无法由任何规则解释的仓库错误：",
+    };
+    writeln!(out, "{}", heading.bold())?;
+    for u in &report.unrecognised {
+        writeln!(out, "  {:>6} | {}", u.line, u.text)?;
+        let facts: Vec<String> = u
+            .facts
+            .iter()
+            .filter(|(k, _)| k.as_str() != "url")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if !facts.is_empty() {
+            let read = match lang {
+                Lang::En => "read",
+                Lang::Zh => "读出的信息",
+            };
+            for l in wrap(&format!("{read}: {}", facts.join("  ")), "         ", width) {
+                writeln!(out, "{l}")?;
+            }
+        }
+        let host = u
+            .facts
+            .get("registry")
+            .or_else(|| u.facts.get("realm_host"))
+            .map_or("<registry>", String::as_str);
+        let next = match lang {
+            Lang::En => "to see what the registry does",
+            Lang::Zh => "实时检查该仓库",
+        };
+        writeln!(out, "         $ regdoctor check {host}    ({next})")?;
+    }
+    writeln!(out)
 }

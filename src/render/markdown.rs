@@ -33,6 +33,28 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    if !report.unrecognised.is_empty() {
+        let heading = match lang {
+            crate::i18n::Lang::En => "A registry failure that no rule explains",
+            crate::i18n::Lang::Zh => "无法由任何规则解释的仓库错误",
+        };
+        writeln!(out, "**{heading}:**")?;
+        writeln!(out)?;
+        for u in &report.unrecognised {
+            let host = u
+                .facts
+                .get("registry")
+                .or_else(|| u.facts.get("realm_host"))
+                .map_or("<registry>", String::as_str);
+            writeln!(
+                out,
+                "- line {}: `{}` (`regdoctor check {host}`)",
+                u.line,
+                u.text.replace('`', "'")
+            )?;
+        }
+        writeln!(out)?;
+    }
     if !report.extracted.is_empty() {
         let pairs: Vec<String> = report
             .extracted

@@ -34,6 +34,10 @@ pub struct Report {
     /// `explain` only: what the text itself told (host, repository, client, ...).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extracted: BTreeMap<String, String>,
+    /// `explain` only: lines that report a registry failure no rule explains, with what the
+    /// reader of error chains made of them. Never dropped silently.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrecognised: Vec<crate::explain::Unrecognised>,
     /// `explain` only: a next step when nothing matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
@@ -252,6 +256,7 @@ impl Report {
             clients: Vec::new(),
             findings: Vec::new(),
             extracted: BTreeMap::new(),
+            unrecognised: Vec::new(),
             suggestion: None,
             input: None,
             facts: None,
@@ -270,7 +275,8 @@ impl Report {
         }
         // A failed check always counts, even if no rule explained what it saw.
         let failed_check = self.checks.iter().any(|c| c.status == Status::Fail);
-        self.status = if summary.errors > 0 || failed_check {
+        // A registry failure read from the text is a problem even when no rule names it.
+        self.status = if summary.errors > 0 || failed_check || !self.unrecognised.is_empty() {
             Status::Fail
         } else if summary.warnings > 0 {
             Status::Warn
@@ -294,7 +300,7 @@ impl Report {
         }
         match self.command {
             // explain succeeds in explaining; its exit tells whether it recognised anything.
-            "explain" if self.findings.is_empty() => 0,
+            "explain" if self.findings.is_empty() && self.unrecognised.is_empty() => 0,
             "explain" => 1,
             _ if self.status != Status::Pass => 1,
             _ => 0,

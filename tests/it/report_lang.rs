@@ -28,6 +28,7 @@ const NAMES: &[&str] = &[
     "exe", "osxkeychain", "wincred", "secretservice", "keychain", "gnome", "kde",
     // Component, role and tool names the Chinese text uses as they are.
     "distribution", "amazon", "container", "lookaside", "trace", "redis", "nameserver", "developer", "context", "cntlm", "core", "chrony",
+    "helm", "oras", "crane", "regctl", "nerdctl", "hosted", "group",
 ];
 
 /// The values of a JSON report that the human report may show verbatim.
@@ -58,6 +59,13 @@ fn values(report: &serde_json::Value) -> Vec<String> {
             push(x["file"].as_str());
         }
         push(f["source"].as_str());
+    }
+    for u in report["unrecognised"].as_array().into_iter().flatten() {
+        push(u["text"].as_str());
+        for (k, val) in u["facts"].as_object().into_iter().flatten() {
+            push(Some(k));
+            push(val.as_str());
+        }
     }
     if let Some(map) = report["extracted"].as_object() {
         for (k, val) in map {
