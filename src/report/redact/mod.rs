@@ -4,16 +4,21 @@
 //! server answers), and the exact secrets regdoctor itself handled (passwords, `auth` values,
 //! tokens it received), registered the moment they are read.
 
-use std::borrow::Cow;
-use std::sync::{Mutex, OnceLock};
+mod known;
+mod patterns;
+mod shape;
 
-use regex::Regex;
+use std::borrow::Cow;
+use std::sync::{Mutex, PoisonError};
 
 use super::Report;
 
+pub use patterns::looks_like_token;
+pub use shape::describe as body_shape;
+
 pub const MASK: &str = "[REDACTED]";
 
-static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static KNOWN: Mutex<Option<known::Known>> = Mutex::new(None);
 
 /// Remember a secret so that it is masked wherever it would appear later. Very short values
 /// are not registered: masking every "a" in a report would destroy it and protect nothing.
@@ -22,69 +27,24 @@ pub fn register_secret(secret: &str) {
     if secret.len() < 4 {
         return;
     }
-    if let Ok(mut known) = KNOWN.lock() {
-        // Kept sorted longest first, so a secret containing another is masked whole; a binary
-        // search keeps registering cheap even when a config file holds thousands of entries.
-        let place = known.binary_search_by(|k| {
-            secret
-                .len()
-                .cmp(&k.len())
-                .then_with(|| k.as_str().cmp(secret))
-        });
-        if let Err(i) = place {
-            known.insert(i, secret.to_string());
-        }
-    }
+    let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+    known
+        .get_or_insert_with(known::Known::default)
+        .insert(secret);
 }
 
-fn patterns() -> &'static [(Regex, &'static str)] {
-    static PATTERNS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
-    PATTERNS.get_or_init(|| {
-        let table: &[(&str, &str)] = &[
-            // Authorization / Proxy-Authorization headers in pasted logs or verbose output.
-            (r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*(?:bearer|basic|token)?\s*)[^\s,;]+", "${1}[REDACTED]"),
-            // JSON fields that hold secrets: config.json, auth.json, token responses.
-            (
-                r#"(?i)("(?:auth|identitytoken|identity_token|password|passwd|secret|token|access_token|refresh_token|registrytoken)"\s*:\s*")(?:[^"\\]|\\.)*(")"#,
-                "${1}[REDACTED]${2}",
-            ),
-            // user:password@ in any URL (proxies, registries).
-            (r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", "${1}[REDACTED]@"),
-            // Secrets in query strings.
-            (
-                r"(?i)([?&](?:access_token|token|password|refresh_token|secret|client_secret)=)[^&\s]+",
-                "${1}[REDACTED]",
-            ),
-            // A password on a command line.
-            (r"(?i)((?:^|\s)--password(?:=|\s+))[^\s-][^\s]*", "${1}[REDACTED]"),
-            // `-p` is a password only after `login`; elsewhere (`mkdir -p`) it is not.
-            (r"(?i)(\blogin\b[^\n]*?\s-p(?:=|\s+))[^\s-][^\s]*", "${1}[REDACTED]"),
-            // Anything shaped like a JWT.
-            (r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", "[REDACTED-JWT]"),
-        ];
-        table
-            .iter()
-            .filter_map(|(re, with)| Regex::new(re).ok().map(|r| (r, *with)))
-            .collect()
-    })
-}
-
-/// Mask secrets in one string.
+/// Mask secrets in one string: first the exact secrets regdoctor handled (so each is masked
+/// whole, before a pattern could cut it), then everything shaped like a secret. Linear in
+/// the text and in the number of secrets.
 pub fn text(input: &str) -> Cow<'_, str> {
-    let mut out: Cow<'_, str> = Cow::Borrowed(input);
-    for (re, with) in patterns() {
-        if re.is_match(&out) {
-            out = Cow::Owned(re.replace_all(&out, *with).into_owned());
-        }
+    let exact = {
+        let known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+        known.as_ref().and_then(|k| k.mask(input, MASK))
+    };
+    match exact {
+        Some(masked) => Cow::Owned(patterns::mask(&masked).into_owned()),
+        None => patterns::mask(input),
     }
-    if let Ok(known) = KNOWN.lock() {
-        for secret in known.iter() {
-            if out.contains(secret.as_str()) {
-                out = Cow::Owned(out.replace(secret.as_str(), MASK));
-            }
-        }
-    }
-    out
 }
 
 fn in_place(s: &mut String) {
@@ -109,6 +69,12 @@ pub fn report(report: &mut Report) {
         }
     }
     for f in &mut report.findings {
+        // Rule prose is filled with observed values (hosts, paths): masked like the rest.
+        in_place(&mut f.title);
+        in_place(&mut f.why);
+        for c in &mut f.causes {
+            in_place(&mut c.text);
+        }
         for e in &mut f.evidence {
             in_place(&mut e.value);
         }
@@ -160,6 +126,70 @@ mod tests {
             assert!(!out.contains(secret), "{input} -> {out}");
             assert!(out.contains("REDACTED"), "{input} -> {out}");
         }
+    }
+
+    #[test]
+    fn masks_cut_and_form_encoded_tokens() {
+        let cases = [
+            (r#"{"token":"Tok3n-cut-in-the-mid"#, "Tok3n"),
+            (r#"{"access_token":"abc\"#, "abc"),
+            (
+                "access_token=Form-Secret-1&token_type=bearer",
+                "Form-Secret-1",
+            ),
+            ("x refresh_token=Form-Secret-2", "Form-Secret-2"),
+            (
+                r#"log: {\"token\":\"Escaped-Secret-3\"}"#,
+                "Escaped-Secret-3",
+            ),
+            (r#"{"password": 12345678}"#, "12345678"),
+            (
+                "Set-Cookie: session=Cookie-Secret-4; Path=/; HttpOnly",
+                "Cookie-Secret-4",
+            ),
+            (
+                "Cookie: a=Cookie-Secret-5; b=Cookie-Secret-6",
+                "Cookie-Secret-6",
+            ),
+            ("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOi", "eyJzdWIiOi"),
+            (
+                "key dGhpcyBpcyBhIHNlY3JldCB0b2tlbiB2YWx1ZTEyMw== end",
+                "dGhpcyBp",
+            ),
+            (
+                "hex 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 end",
+                "9f86d081",
+            ),
+        ];
+        for (input, secret) in cases {
+            let out = text(input);
+            assert!(!out.contains(secret), "{input} -> {out}");
+            assert!(out.contains("REDACTED"), "{input} -> {out}");
+        }
+        assert_eq!(
+            text("access_token=Form-Secret-1&token_type=bearer&expires_in=3600"),
+            "access_token=[REDACTED]&token_type=bearer&expires_in=3600"
+        );
+    }
+
+    #[test]
+    fn the_mask_stays_inside_its_token() {
+        assert_eq!(
+            text(r#"curl -H "Authorization: Bearer abc.def-123" https://r.io/v2/"#),
+            r#"curl -H "Authorization: Bearer [REDACTED]" https://r.io/v2/"#
+        );
+        let s = "unauthorized: may require authorization: server message";
+        assert_eq!(text(s), s);
+        assert_eq!(
+            text("docker login --password 'hunter 22' r.io"),
+            "docker login --password '[REDACTED]' r.io"
+        );
+        assert_eq!(
+            text(r#"{"token":"s3cret","expires_in":60}"#),
+            r#"{"token":"[REDACTED]","expires_in":60}"#
+        );
+        let digest = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert_eq!(text(digest), digest);
     }
 
     #[test]
