@@ -227,6 +227,7 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         intends_push: args.push || args.probe_push,
         probe_push: args.probe_push,
         offline: args.offline,
+        docker_info: !args.offline || args.docker_info,
         platform: args
             .platform
             .clone()

@@ -56,6 +56,11 @@ async fn ask(cli: &PathBuf) -> Result<String, String> {
 }
 
 async fn probe(ctx: &Ctx) -> ProbeResult {
+    if !ctx.opts.docker_info {
+        return ProbeResult::skip(
+            "--offline: `docker info` was not run (it talks to the local daemon's socket); add --docker-info to ask the daemon",
+        );
+    }
     let Some(cli) = docker_cli(ctx) else {
         return ProbeResult::pass("no docker CLI on PATH: the running daemon was not asked");
     };
