@@ -29,4 +29,5 @@ mod hostile;
 mod hostile_matrix;
 mod json_schema;
 mod read_only;
+mod scaling;
 mod secrets;

@@ -7,7 +7,7 @@
 //! work is linear in the text times the number of distinct lengths (at most `MAX_KEY`), plus
 //! linear in the secrets, however many share a prefix (base64 of `user:...` often does).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Longer secrets are indexed by this many first bytes, and checked whole on a hit.
 const MAX_KEY: usize = 128;
@@ -17,23 +17,37 @@ const BASE: u64 = 0x100_0000_01b3;
 const FILTER_BITS: usize = 1 << 20;
 
 pub struct Known {
-    secrets: Vec<String>,
-    seen: HashSet<String>,
-    /// Key (hash of the key bytes, mixed with the key length) -> secrets, longest first.
-    index: HashMap<u64, Vec<u32>>,
+    /// Every secret's bytes, one after the other: a hundred thousand small strings cost their
+    /// bytes plus 12 bytes each, not an allocation each.
+    arena: String,
+    /// (start in `arena`, length) per secret.
+    spans: Vec<(u32, u32)>,
+    /// Key (hash of the key bytes, mixed with the key length) -> first secret of its chain.
+    index: HashMap<u64, u32>,
+    /// The next secret with the same key, longest first; `NONE` ends a chain. Only secrets
+    /// longer than `MAX_KEY` that start alike (or hash collisions) share a chain.
+    next: Vec<u32>,
     /// Distinct key lengths, longest first.
     key_lengths: Vec<usize>,
     filter: Vec<u64>,
+    /// Hash of the whole secret -> id, for secrets longer than `MAX_KEY`: tokens of one
+    /// issuer share long prefixes (a JWT's header), so their chains can be long, and
+    /// registering one again must not walk its chain.
+    long_seen: HashMap<u64, u32>,
 }
+
+const NONE: u32 = u32::MAX;
 
 impl Default for Known {
     fn default() -> Known {
         Known {
-            secrets: Vec::new(),
-            seen: HashSet::new(),
+            arena: String::new(),
+            spans: Vec::new(),
             index: HashMap::new(),
+            next: Vec::new(),
             key_lengths: Vec::new(),
             filter: vec![0; FILTER_BITS / 64],
+            long_seen: HashMap::new(),
         }
     }
 }
@@ -56,33 +70,86 @@ fn filter_bit(k: u64) -> (usize, u64) {
 impl Known {
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.secrets.len()
+        self.spans.len()
+    }
+
+    fn secret(&self, id: u32) -> &[u8] {
+        let (start, len) = self.spans[id as usize];
+        &self.arena.as_bytes()[start as usize..(start + len) as usize]
+    }
+
+    /// The secrets of one chain, longest first.
+    fn chain(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
+        std::iter::successors(Some(first).filter(|&id| id != NONE), |&id| {
+            Some(self.next[id as usize]).filter(|&n| n != NONE)
+        })
     }
 
     /// Add a secret (at least 4 bytes; shorter ones are the caller's business to refuse).
     pub fn insert(&mut self, secret: &str) {
-        if secret.is_empty() || !self.seen.insert(secret.to_string()) {
-            return;
-        }
-        let Ok(id) = u32::try_from(self.secrets.len()) else {
+        let (Ok(id), Ok(start), Ok(len)) = (
+            u32::try_from(self.spans.len()),
+            u32::try_from(self.arena.len()),
+            u32::try_from(secret.len()),
+        ) else {
             return;
         };
+        if secret.is_empty() || id == NONE || start.checked_add(len).is_none() {
+            return;
+        }
         let kl = secret.len().min(MAX_KEY);
         let k = key(hash(&secret.as_bytes()[..kl]), kl);
-        self.secrets.push(secret.to_string());
+        let first = self.index.get(&k).copied();
+        // Already known? A short secret's chain holds only hash collisions; a long one's is
+        // checked through its whole hash.
+        if secret.len() > MAX_KEY {
+            let whole = hash(secret.as_bytes());
+            if let Some(&o) = self.long_seen.get(&whole) {
+                if self.secret(o) == secret.as_bytes() {
+                    return;
+                }
+            }
+            self.long_seen.insert(whole, id);
+        } else if let Some(first) = first {
+            if self
+                .chain(first)
+                .any(|o| self.secret(o) == secret.as_bytes())
+            {
+                return;
+            }
+        }
+        self.arena.push_str(secret);
+        self.spans.push((start, len));
+        self.next.push(NONE);
         let (word, bit) = filter_bit(k);
         self.filter[word] |= bit;
         if let Err(at) = self.key_lengths.binary_search_by(|l| kl.cmp(l)) {
             self.key_lengths.insert(at, kl);
         }
-        let bucket = self.index.entry(k).or_default();
-        // Only secrets longer than MAX_KEY share a bucket (same first bytes): longest first,
-        // so a secret that contains another is masked whole.
-        let at = bucket
-            .iter()
-            .position(|&o| self.secrets[o as usize].len() < secret.len())
-            .unwrap_or(bucket.len());
-        bucket.insert(at, id);
+        // Keep the chain longest first, so a secret that contains another is masked whole.
+        // Secrets of one length go to the front: inserting stays O(1) for the long chains
+        // of same-length tokens sharing a header.
+        match first {
+            None => {
+                self.index.insert(k, id);
+            }
+            Some(first) if self.secret(first).len() <= secret.len() => {
+                self.next[id as usize] = first;
+                self.index.insert(k, id);
+            }
+            Some(first) => {
+                let mut at = first;
+                loop {
+                    let after = self.next[at as usize];
+                    if after == NONE || self.secret(after).len() < secret.len() {
+                        self.next[id as usize] = after;
+                        self.next[at as usize] = id;
+                        break;
+                    }
+                    at = after;
+                }
+            }
+        }
     }
 
     /// `input` with every known secret replaced by `mask`, or `None` when none occurs.
@@ -139,11 +206,11 @@ impl Known {
             if self.filter[word] & bit == 0 {
                 continue;
             }
-            let Some(bucket) = self.index.get(&k) else {
+            let Some(&first) = self.index.get(&k) else {
                 continue;
             };
-            for &id in bucket {
-                let s = self.secrets[id as usize].as_bytes();
+            for id in self.chain(first) {
+                let s = self.secret(id);
                 if rest.starts_with(s) {
                     return Some(s.len());
                 }
@@ -227,5 +294,21 @@ mod tests {
         assert_eq!(k.len(), 100_000);
         let text = "before secret-054321 after secret-099999.";
         assert_eq!(k.mask(text, "#").as_deref(), Some("before # after #."));
+    }
+
+    #[test]
+    fn long_tokens_sharing_a_header_are_each_masked() {
+        let header = format!("eyJ{}", "h".repeat(200));
+        let mut k = Known::default();
+        for i in 0..20_000 {
+            k.insert(&format!("{header}.payload-{i:05}"));
+            k.insert(&format!("{header}.payload-{i:05}"));
+        }
+        assert_eq!(k.len(), 20_000);
+        let text = format!("a {header}.payload-01234 b {header}.payload-1999");
+        assert_eq!(
+            k.mask(&text, "#").as_deref(),
+            Some(format!("a # b {header}.payload-1999").as_str())
+        );
     }
 }

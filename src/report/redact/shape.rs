@@ -181,7 +181,7 @@ fn json_outline(t: &str) -> String {
                     .is_some_and(|c| *c == b':');
                 if is_key {
                     let name = String::from_utf8_lossy(s).into_owned();
-                    if name.len() > 40 || looks_like_token(&name.repeat(2)) {
+                    if name.len() >= 32 || looks_like_token(&name.repeat(2)) {
                         out.push_str(&value_shape("key", name.len()));
                     } else {
                         out.push_str(&format!("\"{name}\""));
