@@ -8,8 +8,13 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// The largest config file read; a bigger one is an error, not an allocation.
-const MAX_SIZE: u64 = 4 << 20;
+/// The largest settings file read (daemon.json, policy.json); a bigger one is an error, not
+/// an allocation. Real ones are a few KiB; parsed into a `Value` tree JSON can take 30 times
+/// its size (an array of zeros), and daemon.json is read by three checks at once.
+pub const MAX_SIZE: u64 = 1 << 20;
+/// config.json and auth.json may hold many credentials (CI machines); they are read raw
+/// (`read_raw_object`), so 4 MiB costs about 50 MB at most.
+pub const MAX_CREDENTIALS_SIZE: u64 = 4 << 20;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum JsonFileError {
@@ -103,7 +108,7 @@ pub fn check_shapes(
 }
 
 pub fn read_object(path: &Path) -> Result<Option<Map<String, Value>>, JsonFileError> {
-    let Some(bytes) = read_capped(path)? else {
+    let Some(bytes) = read_capped(path, MAX_SIZE)? else {
         return Ok(None);
     };
     let p = path.display().to_string();
@@ -130,7 +135,7 @@ pub type RawMembers = BTreeMap<String, Box<RawValue>>;
 /// a hundred thousand small objects (config.json `auths`) then costs about its size, where
 /// a `Value` tree costs an allocation per node (1.4 KB per `auths` entry, measured).
 pub fn read_raw_object(path: &Path) -> Result<Option<RawMembers>, JsonFileError> {
-    let Some(bytes) = read_capped(path)? else {
+    let Some(bytes) = read_capped(path, MAX_CREDENTIALS_SIZE)? else {
         return Ok(None);
     };
     let p = path.display().to_string();
@@ -200,9 +205,9 @@ pub fn check_raw_shapes(
     Ok(())
 }
 
-/// The file's bytes, `None` when it does not exist, an error when it is larger than
-/// `MAX_SIZE` (checked while reading too: devices and pipes have no length).
-fn read_capped(path: &Path) -> Result<Option<Vec<u8>>, JsonFileError> {
+/// The file's bytes, `None` when it does not exist, an error when it is larger than `cap`
+/// (checked while reading too: devices and pipes have no length).
+fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, JsonFileError> {
     let p = path.display().to_string();
     let unreadable = |message: String| JsonFileError::Unreadable {
         path: p.clone(),
@@ -211,13 +216,13 @@ fn read_capped(path: &Path) -> Result<Option<Vec<u8>>, JsonFileError> {
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(unreadable(e.to_string())),
-        Ok(m) if m.len() > MAX_SIZE => {
-            return Err(unreadable(format!("larger than {} MiB", MAX_SIZE >> 20)));
+        Ok(m) if m.len() > cap => {
+            return Err(unreadable(format!("larger than {} MiB", cap >> 20)));
         }
         Ok(_) => {}
     }
     // The size check above misses devices and pipes (length 0): the read is capped too.
-    super::bounded::read(path, MAX_SIZE)
+    super::bounded::read(path, cap)
         .map(Some)
         .map_err(|e| unreadable(e.to_string()))
 }

@@ -79,7 +79,7 @@ fn daemon_json_with_many_entries() {
     let dir = tempfile::tempdir().unwrap();
     assert_linear(
         "daemon.json",
-        4_000,
+        2_000,
         |n| {
             let list = |what: &str| {
                 (0..n)
