@@ -47,6 +47,17 @@ pub fn text(input: &str) -> Cow<'_, str> {
     }
 }
 
+/// Evidence labelled like a credential-carrying header or field.
+fn secret_label(label: &str) -> bool {
+    let l = label.trim().to_ascii_lowercase();
+    matches!(
+        l.as_str(),
+        "authorization" | "proxy-authorization" | "set-cookie" | "cookie"
+    ) || ["token", "password", "passwd", "secret"]
+        .iter()
+        .any(|s| l.ends_with(s))
+}
+
 fn in_place(s: &mut String) {
     if let Cow::Owned(masked) = text(s) {
         *s = masked;
@@ -76,7 +87,12 @@ pub fn report(report: &mut Report) {
             in_place(&mut c.text);
         }
         for e in &mut f.evidence {
-            in_place(&mut e.value);
+            if secret_label(&e.label) {
+                // A header that carries credentials is secret whatever its value looks like.
+                e.value = format!("{MASK} ({} bytes)", e.value.len());
+            } else {
+                in_place(&mut e.value);
+            }
         }
         for l in &mut f.lines {
             in_place(&mut l.text);
@@ -190,6 +206,21 @@ mod tests {
         );
         let digest = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
         assert_eq!(text(digest), digest);
+    }
+
+    #[test]
+    fn credential_headers_in_evidence_are_masked_whole() {
+        for label in [
+            "Set-Cookie",
+            "authorization",
+            "Proxy-Authorization",
+            "x-auth-token",
+        ] {
+            assert!(secret_label(label), "{label}");
+        }
+        for label in ["body", "realm request", "WWW-Authenticate", "Content-Type"] {
+            assert!(!secret_label(label), "{label}");
+        }
     }
 
     #[test]

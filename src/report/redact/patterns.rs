@@ -39,7 +39,7 @@ fn patterns() -> &'static [Pattern] {
             // looks like a credential is ("authorization: server message" stays).
             (
                 format!(
-                    r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*)(?:(bearer|basic|token|negotiate|digest|aws4-hmac-sha256|jwt)(\s+))?({CREDENTIAL})"
+                    r#"(?i)\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(bearer|basic|token|negotiate|digest|aws4-hmac-sha256|jwt)(\s+))?({CREDENTIAL})"#
                 ),
                 |c, _| {
                     let cred = &c[4];
@@ -68,6 +68,12 @@ fn patterns() -> &'static [Pattern] {
             (
                 format!(r#"(?i)(\\"{SECRET_NAME}\\"\s*:\s*\\")(?:[^"\\]|\\[^"])*(\\"|\\?\z)"#),
                 |c, _| format!("{}{MASK}{}", &c[1], &c[2]),
+            ),
+            // `key = "value"` (TOML: hosts.toml headers, registries.conf) and `key: "value"`
+            // (YAML), for the names that hold secrets.
+            (
+                format!(r#"(?i)\b({SECRET_NAME}\s*[:=]\s*)("|')[^"'\n]*("|')"#),
+                |c, _| format!("{}{}{MASK}{}", &c[1], &c[2], &c[3]),
             ),
             // A secret field holding a number.
             (

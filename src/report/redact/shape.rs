@@ -96,7 +96,7 @@ fn form_outline(t: &str) -> String {
         }
         match pair.split_once('=') {
             Some((name, value)) => {
-                let name = if looks_like_token(&name.repeat(2)) || name.len() > 40 {
+                let name = if name.len() >= 32 || looks_like_token(&name.repeat(2)) {
                     value_shape("name", name.len())
                 } else {
                     name.to_string()
