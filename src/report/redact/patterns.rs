@@ -184,8 +184,10 @@ fn looks_like_credential(word: &str) -> bool {
 }
 
 /// A run of 32+ base64/hex characters that is a token, not a path or a name: random base64
-/// mixes capitals, small letters and digits in long stretches between slashes; a long run of
-/// hex digits is a key unless it is a digest (see `after_digest_prefix`).
+/// mixes capitals, small letters and digits, switching between them at most characters (about
+/// 6 times in 10), where a path or a name has long runs of one kind (`tmpUMT1vY/bin/docker-
+/// credential-test` switches 4 times in 36); a long run of hex digits is a key unless it is a
+/// digest (see `after_digest_prefix`).
 pub fn looks_like_token(run: &str) -> bool {
     let b = run.as_bytes();
     let hex = b.len() >= 40
@@ -197,11 +199,17 @@ pub fn looks_like_token(run: &str) -> bool {
     if hex {
         return true;
     }
-    let upper = b.iter().any(u8::is_ascii_uppercase);
-    let lower = b.iter().any(u8::is_ascii_lowercase);
-    let digit = b.iter().any(u8::is_ascii_digit);
+    let class = |c: &u8| match c {
+        b'A'..=b'Z' => 1,
+        b'a'..=b'z' => 2,
+        b'0'..=b'9' => 3,
+        _ => 0,
+    };
+    let classes: Vec<u8> = b.iter().map(class).filter(|k| *k != 0).collect();
+    let has = |k: u8| classes.contains(&k);
+    let switches = classes.windows(2).filter(|w| w[0] != w[1]).count();
     let longest_segment = run.split('/').map(str::len).max().unwrap_or(0);
-    upper && lower && digit && longest_segment >= 20
+    has(1) && has(2) && has(3) && switches * 4 >= b.len() && longest_segment >= 16
 }
 
 /// `sha256:<hex>` and its kin are content digests, which identify public content and are what
@@ -223,6 +231,10 @@ mod tests {
         assert!(looks_like_token(&"0123456789abcdef".repeat(3)));
         assert!(!looks_like_token("registry-mirror-configuration-file"));
         assert!(!looks_like_token("library/Nginx2/blobs/uploads/Abc/Def"));
+        assert!(!looks_like_token("tmpUMT1vY/bin/docker-credential-test"));
+        assert!(!looks_like_token("RegistryMirrorConfiguration2024Edition"));
+        assert!(looks_like_token("Zq8RealmSecretXyZq8RealmSecretXy"));
+        assert!(looks_like_token("ghp_16C7e42F292c6912E7710c838347Ae178B4a"));
         assert!(looks_like_credential("dXNlcjpwYXNz"));
         assert!(!looks_like_credential("server"));
         assert!(!looks_like_credential("required"));
