@@ -115,6 +115,10 @@ pub struct CheckArgs {
     /// reported as skipped)
     #[arg(long)]
     pub offline: bool,
+    /// With --offline, still ask the local daemon (`docker info`, over its socket) what it
+    /// runs with; without --offline it is always asked
+    #[arg(long, requires = "offline")]
+    pub docker_info: bool,
     /// You mean to push: missing push permission on the repository is then an error
     #[arg(long)]
     pub push: bool,

@@ -14,6 +14,7 @@ pub mod cmd;
 pub mod config;
 pub mod env;
 pub mod explain;
+pub mod fuzzing;
 pub mod i18n;
 pub mod net;
 pub mod observe;

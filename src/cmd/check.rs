@@ -387,7 +387,9 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         daemon_proxy: daemon_proxy.clone(),
     };
     // What pulls is the running daemon: when it answers, its settings are Docker's path.
-    let live_daemon = if clients.contains(&Client::Docker) {
+    // --offline opens no socket, the daemon's included, unless --docker-info asks for it.
+    let ask_daemon = !args.offline || args.docker_info;
+    let live_daemon = if ask_daemon && clients.contains(&Client::Docker) {
         crate::probe::docker_info::ask_blocking(&path_dirs)
     } else {
         None
@@ -409,6 +411,7 @@ pub fn options(session: &Session, args: &CheckArgs) -> Result<CheckOptions> {
         intends_push: args.push || args.probe_push,
         probe_push: args.probe_push,
         offline: args.offline,
+        docker_info: !args.offline || args.docker_info,
         platform: args
             .platform
             .clone()

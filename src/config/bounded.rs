@@ -6,6 +6,10 @@
 use std::io::{self, Read};
 use std::path::Path;
 
+/// The most files read from one drop-in or certificate directory. Real ones hold a handful;
+/// a directory of a million files must not cost a million reads (the rest is reported).
+pub const MAX_DIR_FILES: usize = 256;
+
 /// The whole file, or an error when it holds more than `cap` bytes.
 pub fn read(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 #[derive(Debug, Clone, Default)]
 pub struct DockerConfig {
@@ -46,47 +47,63 @@ const SHAPES: &[(&str, super::json_file::Shape)] = {
 
 /// `Ok(None)` when there is no config file (anonymous access, not an error).
 pub fn read(path: &Path) -> Result<Option<DockerConfig>, DockerConfigError> {
-    let Some(map) = super::json_file::read_object(path)? else {
+    // Members stay raw JSON until read: a config.json of 100,000 `auths` (CI machines log in
+    // to many registries) costs about its size, not a tree of values.
+    let Some(map) = super::json_file::read_raw_object(path)? else {
         return Ok(None);
     };
     // The docker CLI refuses a config.json whose known keys hold the wrong kind of value.
-    super::json_file::check_shapes(path, &map, SHAPES)?;
+    super::json_file::check_raw_shapes(path, &map, SHAPES)?;
     let mut out = DockerConfig {
         path: path.to_path_buf(),
         mode: mode(path),
         ..DockerConfig::default()
     };
-    if let Some(Value::Object(auths)) = map.get("auths") {
-        for (key, entry) in auths {
-            let get = |k: &str| entry.get(k).and_then(Value::as_str).map(str::to_string);
-            let e = AuthEntry {
-                auth: get("auth"),
-                identity_token: get("identitytoken"),
-            };
-            // Every secret read is masked in any output from here on.
-            for secret in [&e.auth, &e.identity_token].into_iter().flatten() {
-                crate::report::redact::register_secret(secret);
-                if let AuthValue::Ok { .. } = decode_auth(secret) {
-                    if let Some(pass) = decoded_password(secret) {
-                        crate::report::redact::register_secret(&pass);
-                    }
+    let members = |key: &str| -> BTreeMap<String, Box<RawValue>> {
+        map.get(key)
+            .and_then(|v| serde_json::from_str(v.get()).ok())
+            .unwrap_or_default()
+    };
+    for (key, raw) in members("auths") {
+        let entry: RawEntry = serde_json::from_str(raw.get()).unwrap_or_default();
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let e = AuthEntry {
+            auth: text(entry.auth),
+            identity_token: text(entry.identitytoken),
+        };
+        // Every secret read is masked in any output from here on.
+        for secret in [&e.auth, &e.identity_token].into_iter().flatten() {
+            crate::report::redact::register_secret(secret);
+            if let AuthValue::Ok { .. } = decode_auth(secret) {
+                if let Some(pass) = decoded_password(secret) {
+                    crate::report::redact::register_secret(&pass);
                 }
             }
-            out.auths.insert(key.clone(), e);
         }
+        out.auths.insert(key, e);
     }
     out.creds_store = map
         .get("credsStore")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    if let Some(Value::Object(helpers)) = map.get("credHelpers") {
-        for (k, v) in helpers {
-            if let Some(v) = v.as_str() {
-                out.cred_helpers.insert(k.clone(), v.to_string());
-            }
+        .and_then(|v| serde_json::from_str::<Value>(v.get()).ok())
+        .and_then(|v| v.as_str().map(str::to_string));
+    for (k, v) in members("credHelpers") {
+        if let Ok(Value::String(v)) = serde_json::from_str::<Value>(v.get()) {
+            out.cred_helpers.insert(k, v);
         }
     }
     Ok(Some(out))
+}
+
+/// The two fields of an `auths` entry regdoctor reads; the rest is skipped unread. `null`
+/// (which Docker accepts) reads as an empty entry.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct RawEntry {
+    auth: Option<Value>,
+    identitytoken: Option<Value>,
 }
 
 #[cfg(unix)]

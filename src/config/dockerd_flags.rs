@@ -294,10 +294,10 @@ pub fn parse_env_file(text: &str) -> Vec<(String, String, usize)> {
 
 fn read_text(path: &Path) -> Option<String> {
     let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > 1 << 20 {
+    if !meta.is_file() {
         return None;
     }
-    std::fs::read_to_string(path).ok()
+    super::bounded::read_to_string(path, 1 << 20).ok()
 }
 
 struct EnvVar {
@@ -318,6 +318,8 @@ pub fn read(paths: &Paths) -> DockerdCommandLine {
         .filter(|p| p.extension().is_some_and(|e| e == "conf"))
         .collect();
     dropins.sort();
+    // Past the cap, systemd::read_dir reports the directory (it reads the same one).
+    dropins.truncate(super::bounded::MAX_DIR_FILES);
     let env_files_by_name = |declared: &str| -> PathBuf {
         // The packaged units name the real paths; point them at the overrides.
         match declared {

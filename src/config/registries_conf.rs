@@ -3,6 +3,7 @@
 //! `[[registry]]` tables, `unqualified-search-registries`, short-name `[aliases]`, and the old
 //! version 1 `[registries.insecure]` / `[registries.block]` lists.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::toml_file::{self, TomlFileError};
@@ -53,6 +54,17 @@ pub fn read(main: &Path, dropin_dir: &Path) -> RegistriesConf {
             .filter(|p| p.extension().is_some_and(|e| e == "conf"))
             .collect();
         more.sort();
+        if more.len() > super::bounded::MAX_DIR_FILES {
+            out.errors.push(TomlFileError::Unreadable {
+                path: dropin_dir.display().to_string(),
+                message: format!(
+                    "{} drop-in files; only the first {} were read",
+                    more.len(),
+                    super::bounded::MAX_DIR_FILES
+                ),
+            });
+            more.truncate(super::bounded::MAX_DIR_FILES);
+        }
         files.extend(more);
     }
     for file in files {
@@ -88,13 +100,18 @@ fn merge(out: &mut RegistriesConf, t: &toml::Table, file: &Path) {
         out.short_name_mode = Some(m);
     }
     if let Some(aliases) = t.get("aliases").and_then(toml::Value::as_table) {
-        for (name, v) in aliases {
-            if let Some(v) = v.as_str() {
-                out.aliases.retain(|(n, _, _)| n != name);
-                out.aliases
-                    .push((name.clone(), v.to_string(), file.to_path_buf()));
-            }
-        }
+        // A later file's alias replaces an earlier one and moves to the end. Names are unique
+        // within one table, so one pass over the earlier aliases does (not one per alias).
+        let new: Vec<(String, String, PathBuf)> = aliases
+            .iter()
+            .filter_map(|(name, v)| {
+                v.as_str()
+                    .map(|v| (name.clone(), v.to_string(), file.to_path_buf()))
+            })
+            .collect();
+        let names: HashSet<&str> = new.iter().map(|(n, _, _)| n.as_str()).collect();
+        out.aliases.retain(|(n, _, _)| !names.contains(n.as_str()));
+        out.aliases.extend(new);
     }
     if let Some(v1) = t.get("registries").and_then(toml::Value::as_table) {
         let list = |k: &str| {
@@ -110,6 +127,13 @@ fn merge(out: &mut RegistriesConf, t: &toml::Table, file: &Path) {
     let Some(regs) = t.get("registry").and_then(toml::Value::as_array) else {
         return;
     };
+    // Where each prefix already is: an entry with the same prefix replaces it in place.
+    let mut at: HashMap<String, usize> = out
+        .registries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.prefix.clone(), i))
+        .collect();
     for r in regs {
         let Some(r) = r.as_table() else { continue };
         let location = toml_file::string(r, "location").unwrap_or_default();
@@ -137,9 +161,12 @@ fn merge(out: &mut RegistriesConf, t: &toml::Table, file: &Path) {
             mirrors,
             file: file.to_path_buf(),
         };
-        match out.registries.iter_mut().find(|e| e.prefix == prefix) {
-            Some(existing) => *existing = entry,
-            None => out.registries.push(entry),
+        match at.get(&prefix) {
+            Some(&i) => out.registries[i] = entry,
+            None => {
+                at.insert(prefix, out.registries.len());
+                out.registries.push(entry);
+            }
         }
     }
 }

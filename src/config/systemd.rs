@@ -29,6 +29,15 @@ pub fn read_dir(dir: &Path) -> DropInEnv {
         .filter(|p| p.extension().is_some_and(|e| e == "conf"))
         .collect();
     files.sort();
+    if files.len() > super::bounded::MAX_DIR_FILES {
+        out.problems.push(format!(
+            "{}: {} drop-in files; only the first {} were read",
+            dir.display(),
+            files.len(),
+            super::bounded::MAX_DIR_FILES
+        ));
+        files.truncate(super::bounded::MAX_DIR_FILES);
+    }
     for file in files {
         let Ok(text) = super::bounded::read_to_string(&file, 1 << 20) else {
             out.problems

@@ -35,22 +35,56 @@ pub struct DnsLookup {
     pub answer: DnsAnswer,
 }
 
-/// Every address `/etc/hosts` (or the override) gives this name, in file order.
+/// The most of a hosts file read: blocklist-style files run to a few MB.
+const HOSTS_FILE_CAP: u64 = 64 << 20;
+/// Longer lines are skipped, not buffered whole.
+const HOSTS_LINE_CAP: u64 = 64 << 10;
+
+/// Every address `/etc/hosts` (or the override) gives this name, in file order. Read line by
+/// line: memory stays one line whatever the file's size.
 pub fn hosts_file_lookup(path: &Path, host: &str) -> Vec<IpAddr> {
-    // Blocklist-style hosts files run to a few MB; more than 64 MiB is not a hosts file.
-    let Ok(text) = crate::config::bounded::read_to_string(path, 64 << 20) else {
+    use std::io::{BufRead, Read};
+    let Ok(file) = std::fs::File::open(path) else {
         return Vec::new();
     };
+    let mut reader = std::io::BufReader::new(file.take(HOSTS_FILE_CAP));
     let host = host.trim_end_matches('.');
     let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut fields = line.split_whitespace();
+    let mut seen = std::collections::HashSet::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match (&mut reader)
+            .take(HOSTS_LINE_CAP)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if line.last() != Some(&b'\n') && line.len() as u64 == HOSTS_LINE_CAP {
+            // The rest of an over-long line is skipped up to its end.
+            let mut rest = Vec::new();
+            loop {
+                rest.clear();
+                match (&mut reader)
+                    .take(HOSTS_LINE_CAP)
+                    .read_until(b'\n', &mut rest)
+                {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if rest.last() == Some(&b'\n') => break,
+                    Ok(_) => {}
+                }
+            }
+            continue;
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.split('#').next().unwrap_or("");
+        let mut fields = text.split_whitespace();
         let Some(Ok(ip)) = fields.next().map(str::parse::<IpAddr>) else {
             continue;
         };
         if fields.any(|name| name.trim_end_matches('.').eq_ignore_ascii_case(host))
-            && !out.contains(&ip)
+            && seen.insert(ip)
         {
             out.push(ip);
         }

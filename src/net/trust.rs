@@ -70,6 +70,11 @@ pub fn load(certs_root: &Path, host_port: &str) -> Trust {
     }
 }
 
+/// The largest `.crt` file read (a bundle of a few hundred CAs is about 200 KiB).
+const MAX_CRT_SIZE: u64 = 1 << 20;
+/// The most CA certificates taken from one certs.d folder.
+const MAX_CAS: usize = 1000;
+
 /// The system roots plus the CA certificates in `files` (hosts.toml `ca`, a client's per-host
 /// folder): the trust of a client other than Docker. `dir` is where they were looked for.
 pub fn from_files(dir: &Path, files: &[PathBuf]) -> Trust {
@@ -109,18 +114,39 @@ fn read_certs_dir(dir: &Path) -> CertsDir {
     out.exists = true;
     let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
+    // Bounded like every input: so many files, each so large, so many certificates.
+    let cap = crate::config::bounded::MAX_DIR_FILES;
+    if files.len() > cap {
+        out.problems.push(format!(
+            "{}: {} files; only the first {cap} were read",
+            dir.display(),
+            files.len()
+        ));
+        files.truncate(cap);
+    }
     for path in &files {
         match path.extension().and_then(|e| e.to_str()) {
-            Some("crt") => match CertificateDer::pem_file_iter(path) {
-                Ok(iter) => {
+            Some("crt") => match crate::config::bounded::read(path, MAX_CRT_SIZE) {
+                Ok(pem) => {
                     let mut n = 0;
-                    for cert in iter {
+                    for cert in CertificateDer::pem_slice_iter(&pem) {
+                        if out.cas.len() >= MAX_CAS {
+                            out.problems.push(format!(
+                                "{}: more than {MAX_CAS} certificates in the folder; the rest were not read",
+                                path.display()
+                            ));
+                            break;
+                        }
                         match cert {
                             Ok(c) => {
                                 out.cas.push((path.clone(), c.into_owned()));
                                 n += 1;
                             }
-                            Err(e) => out.problems.push(format!("{}: {e}", path.display())),
+                            Err(e) => {
+                                // A broken block ends the file's reading, as it ends Go's.
+                                out.problems.push(format!("{}: {e}", path.display()));
+                                break;
+                            }
                         }
                     }
                     if n == 0 {

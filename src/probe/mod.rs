@@ -304,6 +304,9 @@ pub struct CheckOptions {
     pub intends_push: bool,
     /// `--offline`: no network at all; only the checks of local configuration run.
     pub offline: bool,
+    /// Whether `docker info` may be run: it talks to the local daemon's socket, so
+    /// `--offline` leaves it out unless `--docker-info` asks for it.
+    pub docker_info: bool,
     /// `--probe-push`: start a blob upload and cancel it (the one write regdoctor may send).
     pub probe_push: bool,
     /// `--platform` or this machine's, as `os/arch[/variant]`.

@@ -176,8 +176,9 @@ fn broken_rule_packs_are_usage_errors_naming_the_file() {
     assert_eq!(run.code, 1, "{run:?}");
 }
 
-/// The config files' bad shapes: (name, how to make it, what the report must say).
-fn bad_files() -> Vec<Case> {
+/// The config files' bad shapes: (name, how to make it, what the report must say), for a
+/// file whose cap is refused with `larger` ("larger than 4 MiB").
+fn bad_files(larger: &'static str) -> Vec<Case> {
     vec![
         (
             "empty",
@@ -214,12 +215,12 @@ fn bad_files() -> Vec<Case> {
                     .success();
                 assert!(ok);
             }),
-            "larger than 4 MiB",
+            larger,
         ),
         (
             "/dev/zero (endless, length 0)",
             Box::new(|p| std::os::unix::fs::symlink("/dev/zero", p).unwrap()),
-            "larger than 4 MiB",
+            larger,
         ),
         (
             "a directory",
@@ -244,7 +245,7 @@ fn evidence_text(finding: &serde_json::Value) -> String {
 
 #[test]
 fn bad_config_json_files() {
-    let mut cases = bad_files();
+    let mut cases = bad_files("larger than 4 MiB");
     cases.push((
         "auths is a number",
         Box::new(|p| std::fs::write(p, r#"{"auths": 5}"#).unwrap()),
@@ -277,7 +278,7 @@ fn bad_config_json_files() {
 
 #[test]
 fn bad_daemon_json_files() {
-    let mut cases = bad_files();
+    let mut cases = bad_files("larger than 1 MiB");
     cases.push((
         "registry-mirrors is a string",
         Box::new(|p| std::fs::write(p, r#"{"registry-mirrors": "https://m.example"}"#).unwrap()),

@@ -500,3 +500,27 @@ fn runtime_config_parsers_never_panic() {
         }
     }
 }
+
+/// The coverage-guided targets (`fuzz/`, run by `scripts/fuzz`) on their seeds and on every
+/// input that once crashed one of them (`fixtures/fuzz/<target>/`): the exact code the fuzzer
+/// ran, now in the normal test run.
+#[test]
+fn coverage_guided_targets_replay_their_seeds_and_crashes() {
+    let mut replayed = 0;
+    for target in regdoctor::fuzzing::TARGETS {
+        for dir in ["fuzz-seeds", "fuzz"] {
+            for input in files_under(&fixtures().join(dir).join(target)) {
+                regdoctor::fuzzing::run(target, &input);
+                replayed += 1;
+            }
+        }
+        // Edge shapes every parser meets: nothing, one byte, a lone UTF-8 lead byte.
+        for input in [&b""[..], b"\0", b"\xe2", b"[", b"{\"a\":"] {
+            regdoctor::fuzzing::run(target, input);
+        }
+    }
+    assert!(
+        replayed >= 20,
+        "the fuzz seeds are missing ({replayed} replayed)"
+    );
+}

@@ -34,4 +34,5 @@ mod json_schema;
 mod read_only;
 mod report_lang;
 mod report_layout;
+mod scaling;
 mod secrets;

@@ -59,3 +59,60 @@ fn a_default_check_sends_no_write_request() {
         "{log}"
     );
 }
+
+/// `--offline` opens no socket, the local daemon's included: a `docker` on PATH (which would
+/// talk to the daemon) is not run unless `--docker-info` asks for it, and the report says so.
+#[test]
+fn offline_does_not_run_docker_info_unless_asked() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let marker = dir.path().join("docker-was-run");
+    let docker = bin.join("docker");
+    std::fs::write(
+        &docker,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\nexit 1\n", marker.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+
+    let run = Regdoctor::new()
+        .args(["check", "--offline", "nginx:1.25", "--json"])
+        .env("PATH", path.clone())
+        .run();
+    assert!(run.code == 0 || run.code == 1, "{run:?}");
+    assert!(!marker.exists(), "docker was run: {run:?}");
+    let report = run.json();
+    let info = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "docker-info")
+        .cloned()
+        .unwrap();
+    assert_eq!(info["status"], "skipped", "{info:#}");
+    assert!(
+        info["skip_reason"]
+            .as_str()
+            .unwrap()
+            .contains("--docker-info"),
+        "{info:#}"
+    );
+
+    // Asked for: it runs.
+    let run = Regdoctor::new()
+        .args([
+            "check",
+            "--offline",
+            "--docker-info",
+            "nginx:1.25",
+            "--json",
+        ])
+        .env("PATH", path)
+        .run();
+    assert!(run.code == 0 || run.code == 1, "{run:?}");
+    let args = std::fs::read_to_string(&marker).unwrap_or_default();
+    assert!(args.starts_with("info"), "docker was not asked: {args:?}");
+}

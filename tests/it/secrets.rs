@@ -468,3 +468,78 @@ fn credentials_never_follow_a_redirect_to_another_host() {
         "127.0.0.2 was contacted (redirect followed): {heads:?}"
     );
 }
+
+/// The periodic token a hostile realm hands out, and every 6-byte piece of it: finding any of
+/// them in an output means some of the token leaked.
+fn token_pieces(unit: &str) -> Vec<String> {
+    let twice = unit.repeat(2);
+    (0..unit.len())
+        .map(|i| twice[i..i + 6].to_string())
+        .collect()
+}
+
+#[test]
+fn a_realm_token_in_any_body_shape_never_shows() {
+    let unit = "Zq8RealmSecretXy";
+    let megabyte = unit.repeat((1 << 20) / unit.len());
+    let form_unit = "gho7FormTok3nAb";
+    let form = form_unit.repeat(3);
+    // (what, Content-Type, status, body, the repeating unit of the planted token)
+    let answers: Vec<(&str, &str, &str, String, &str)> = vec![
+        (
+            "a 1 MB JSON token, cut at the body cap",
+            "application/json",
+            "200 OK",
+            format!(r#"{{"token":"{megabyte}","expires_in":300}}"#),
+            unit,
+        ),
+        (
+            "a form-encoded OAuth2 answer",
+            "application/x-www-form-urlencoded",
+            "200 OK",
+            format!("access_token={form}&token_type=bearer&expires_in=3600"),
+            form_unit,
+        ),
+        (
+            "a bare token as text",
+            "text/plain",
+            "200 OK",
+            form.clone(),
+            form_unit,
+        ),
+        (
+            "an error that quotes the token",
+            "application/json",
+            "401 Unauthorized",
+            format!(r#"{{"details":"token {form} refused","code":"DENIED"}}"#),
+            form_unit,
+        ),
+    ];
+    for (what, content_type, status, body, unit) in &answers {
+        let realm = servers::start(Behaviour::Respond(servers::http_response(
+            status,
+            &[("Content-Type", content_type)],
+            body,
+        )));
+        let registry = servers::start(bearer_registry(&[&format!(
+            "Bearer realm=\"http://{}/token\",service=\"hostile\"",
+            realm.addr
+        )]));
+        let pieces = token_pieces(unit);
+        for rendering in RENDERINGS {
+            let run = Regdoctor::new()
+                .args(["check", &format!("{}/team/app:1", registry.addr)])
+                .args(["--timeout", "6", "--only", "auth"])
+                .args(rendering.iter().copied())
+                .run();
+            assert_eq!(run.code, 1, "{what} {rendering:?}: {run:?}");
+            assert_hidden(&format!("{what} {rendering:?}"), &run, &pieces);
+            if rendering == &["--json"] {
+                // What the realm did is still said: the body's kind and size.
+                let report = run.json();
+                let shown = report["findings"].to_string();
+                assert!(shown.contains("bytes"), "{what}: {report:#}");
+            }
+        }
+    }
+}

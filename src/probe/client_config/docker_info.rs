@@ -107,6 +107,11 @@ pub fn ask_blocking(path_dirs: &[PathBuf]) -> Option<Result<DaemonView, String>>
 }
 
 async fn probe(ctx: &Ctx) -> ProbeResult {
+    if !ctx.opts.docker_info {
+        return ProbeResult::skip(
+            "--offline: `docker info` was not run (it talks to the local daemon's socket); add --docker-info to ask the daemon",
+        );
+    }
     let asked = match &ctx.opts.live_daemon {
         // Already asked before the checks started: once per run.
         Some(answer) => answer.clone(),

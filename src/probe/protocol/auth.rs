@@ -204,7 +204,9 @@ struct Answered {
     status: reqwest::StatusCode,
     content_type: String,
     json: Option<serde_json::Value>,
-    snippet: String,
+    /// The body's shape (kind, length, field names), never its content: whatever a realm
+    /// answers may be a token, whole or cut.
+    shape: String,
     /// `Location` and `Content-Encoding`, when present: redirects are not followed (the
     /// credentials would go wherever the realm says) and compressed bodies are not inflated, so
     /// the report shows what the realm did instead.
@@ -258,13 +260,13 @@ async fn read_answer(resp: reqwest::Response, note: Option<String>) -> Answered 
                 .map(|v| (h, v.chars().take(300).collect()))
         })
         .collect();
-    let (body, _) = http::capped_body(resp).await;
+    let (body, cut) = http::capped_body(resp).await;
     Answered {
         status,
         content_type,
         extra_headers,
         json: serde_json::from_slice(&body).ok(),
-        snippet: String::from_utf8_lossy(&body).chars().take(200).collect(),
+        shape: crate::report::redact::body_shape(&body, cut),
         note,
     }
 }
@@ -522,7 +524,7 @@ async fn bearer(
                         .evidence("status", status.to_string())
                         .evidence("Content-Type", a.content_type.clone()),
                 )
-                .evidence("body", a.snippet.clone()),
+                .evidence("body", a.shape.clone()),
             );
             return ProbeResult::fail("the token realm answered without a token", observations);
         };
@@ -627,7 +629,7 @@ async fn bearer(
                 .evidence("status", status.to_string()),
         )
         .evidence("credentials", creds_note.to_string())
-        .evidence("body", a.snippet.clone()),
+        .evidence("body", a.shape.clone()),
     );
     ProbeResult::fail(format!("the token realm answered {status}"), observations)
 }
