@@ -82,7 +82,7 @@ pub fn readings(c: &Chain) -> Vec<Reading> {
     }
     kubelet(c, &mut out);
     let mut v = out.0;
-    v.sort_by(|a, b| b.weight.cmp(&a.weight));
+    v.sort_by_key(|r| std::cmp::Reverse(r.weight));
     v
 }
 

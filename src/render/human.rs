@@ -591,6 +591,53 @@ fn numbered(
     Ok(())
 }
 
+/// Registry failures the text reports that no rule explains: said plainly, with what was read
+/// and the check that can tell more, rather than dropped.
+fn unrecognised(
+    report: &Report,
+    lang: Lang,
+    width: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if report.unrecognised.is_empty() {
+        return Ok(());
+    }
+    let heading = match lang {
+        Lang::En => "A registry failure that no rule explains:",
+        Lang::Zh => "无法由任何规则解释的仓库错误：",
+    };
+    writeln!(out, "{}", heading.bold())?;
+    for u in &report.unrecognised {
+        writeln!(out, "  {:>6} | {}", u.line, u.text)?;
+        let facts: Vec<String> = u
+            .facts
+            .iter()
+            .filter(|(k, _)| k.as_str() != "url")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if !facts.is_empty() {
+            let read = match lang {
+                Lang::En => "read",
+                Lang::Zh => "读出的信息",
+            };
+            for l in wrap(&format!("{read}: {}", facts.join("  ")), "         ", width) {
+                writeln!(out, "{l}")?;
+            }
+        }
+        let host = u
+            .facts
+            .get("registry")
+            .or_else(|| u.facts.get("realm_host"))
+            .map_or("<registry>", String::as_str);
+        let next = match lang {
+            Lang::En => "to see what the registry does",
+            Lang::Zh => "实时检查该仓库",
+        };
+        writeln!(out, "         $ regdoctor check {host}    ({next})")?;
+    }
+    writeln!(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,51 +700,4 @@ mod tests {
         // The verdict comes first, right after the (absent) target.
         assert!(piped.starts_with("✖ Not working"), "{piped}");
     }
-}
-
-/// Registry failures the text reports that no rule explains: said plainly, with what was read
-/// and the check that can tell more, rather than dropped.
-fn unrecognised(
-    report: &Report,
-    lang: Lang,
-    width: Option<usize>,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    if report.unrecognised.is_empty() {
-        return Ok(());
-    }
-    let heading = match lang {
-        Lang::En => "A registry failure that no rule explains:",
-        Lang::Zh => "无法由任何规则解释的仓库错误：",
-    };
-    writeln!(out, "{}", heading.bold())?;
-    for u in &report.unrecognised {
-        writeln!(out, "  {:>6} | {}", u.line, u.text)?;
-        let facts: Vec<String> = u
-            .facts
-            .iter()
-            .filter(|(k, _)| k.as_str() != "url")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if !facts.is_empty() {
-            let read = match lang {
-                Lang::En => "read",
-                Lang::Zh => "读出的信息",
-            };
-            for l in wrap(&format!("{read}: {}", facts.join("  ")), "         ", width) {
-                writeln!(out, "{l}")?;
-            }
-        }
-        let host = u
-            .facts
-            .get("registry")
-            .or_else(|| u.facts.get("realm_host"))
-            .map_or("<registry>", String::as_str);
-        let next = match lang {
-            Lang::En => "to see what the registry does",
-            Lang::Zh => "实时检查该仓库",
-        };
-        writeln!(out, "         $ regdoctor check {host}    ({next})")?;
-    }
-    writeln!(out)
 }

@@ -23,6 +23,7 @@ mod check_tls_legacy;
 mod check_token;
 mod cli;
 mod clients_real;
+mod explain_chains;
 mod explain_cli;
 mod explain_corpus;
 mod explain_edges;

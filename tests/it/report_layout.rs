@@ -179,10 +179,13 @@ fn broken_registries_show_cause_and_fix_on_the_first_screen() {
         ),
         (
             "unknown CA".into(),
+            // podman's view: Docker does not verify a registry on loopback at all.
             vec![
                 format!("localhost:{}", untrusted.port),
                 "--certs-dir".into(),
                 certs.into(),
+                "--client".into(),
+                "containers".into(),
             ],
         ),
         ("html".into(), vec![format!("127.0.0.1:{}", html.port)]),
