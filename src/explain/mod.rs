@@ -79,9 +79,11 @@ pub fn explain(
     let mut colour: Option<Option<regex::bytes::Regex>> = None;
     let mut registry_api_seen = false;
     let mut unescaped = String::new();
-    let mut on_line = |line_no: u64, raw_line: &str| {
-        // The reader of error chains takes logrus lines apart itself.
-        let read = chain::read(raw_line);
+    // `whole`: every line of a short paste is read in full; in a large log only lines that a
+    // phrase pattern or a trigger of the reader selected are (CI logs are mostly noise, and a
+    // colour code makes a line a candidate too).
+    let mut on_line = |line_no: u64, raw_line: &str, whole: bool| {
+        let triggered = whole || chain::next_trigger(raw_line.as_bytes(), 0).is_some();
         let line = raw_line;
         // logrus quotes its message and escapes the quotes inside (`msg="logging into
         // \"host\": ..."`); phrases are written for the plain text.
@@ -93,6 +95,11 @@ pub fn explain(
             line
         };
         matcher.match_line(line, &mut matched);
+        if matched.is_empty() && !triggered {
+            return;
+        }
+        // The reader of error chains takes logrus lines apart itself.
+        let read = chain::read(raw_line);
         let lower = line.to_ascii_lowercase();
         // curl is how people test a registry by hand: once the text has asked a registry's
         // API (`curl https://host/v2/`), curl's own errors are about that registry.
@@ -192,7 +199,7 @@ pub fn explain(
             }
             text.pop();
             for (n, line) in unwrap::logical_lines(&text) {
-                on_line(lines_read + n as u64 + 1, &line);
+                on_line(lines_read + n as u64 + 1, &line, true);
             }
         } else {
             // Jump from candidate to candidate; only their lines are decoded and matched. A
@@ -238,6 +245,7 @@ pub fn explain(
                 on_line(
                     lines_read + before + 1,
                     lines::decode_line(&block[start..end], &mut scratch),
+                    false,
                 );
                 pos = end + 1;
                 if pos >= block.len() {
