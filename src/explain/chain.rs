@@ -515,6 +515,17 @@ fn mirror(lower: &str, c: &Chain) -> bool {
     let Some(host) = c.host.as_deref() else {
         return false;
     };
+    // A request for the image that went to another host than the image's registry: a mirror
+    // (containerd's hosts.toml, registries.conf, Docker's registry-mirrors) answered for it.
+    if !matches!(c.stage, Some(Stage::Token | Stage::Blob | Stage::ProxyConnect)) {
+        if let Some(reference) = reference_registry(lower) {
+            if hub_alias(&reference) != hub_alias(host) {
+                return true;
+            }
+        }
+    }
+    // Docker leaving a mirror for the next endpoint says so; a known mirror host addressed
+    // directly as the registry (`m.daocloud.io/docker.io/alpine`) is a registry here.
     let known = host.contains("mirror")
         || host.ends_with(".daocloud.io")
         || host.starts_with("dockerproxy.")
@@ -522,25 +533,10 @@ fn mirror(lower: &str, c: &Chain) -> bool {
         || host.ends_with(".mirror.aliyuncs.com")
         || host.ends_with("nju.edu.cn")
         || host.ends_with(".1panel.live");
-    // A request for the image that went to another host than the image's registry: a mirror
-    // (containerd's hosts.toml, registries.conf, Docker's registry-mirrors) answered for it.
-    if !matches!(
-        c.stage,
-        Some(Stage::Token | Stage::Blob | Stage::ProxyConnect)
-    ) {
-        if let Some(reference) = reference_registry(lower) {
-            if hub_alias(&reference) != hub_alias(host) {
-                return true;
-            }
-        }
-    }
-    let fallback = lower.contains("attempting next endpoint for pull")
-        && !matches!(
-            host,
-            "registry-1.docker.io" | "index.docker.io" | "auth.docker.io"
-        )
-        && c.url.as_deref().is_some_and(|u| u.contains("/v2/library/"));
-    known || fallback
+    let hub = matches!(host, "registry-1.docker.io" | "index.docker.io" | "auth.docker.io");
+    lower.contains("attempting next endpoint for pull")
+        && !hub
+        && (known || c.url.as_deref().is_some_and(|u| u.contains("/v2/library/")))
 }
 
 /// Docker Hub words some answers its own way (`denied` for a repository that does not
