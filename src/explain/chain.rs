@@ -407,6 +407,21 @@ pub fn read(line: &str) -> Chain {
             .find(|s| (100..600).contains(s));
     }
     read_codes(g, text, &mut c.codes);
+    // A dial to a loopback address for a registry that is not on loopback: the client was
+    // connecting to a local proxy (Docker Desktop's, a VPN client's), and that is what failed.
+    if matches!(c.net, Some(Net::Refused | Net::Timeout | Net::Reset)) {
+        if let (Some(dialled), Some(host)) = (dial_address(&lower_text), c.host.as_deref()) {
+            let host_ip = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            let host_local = host_ip == "localhost"
+                || host_ip
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if dialled.is_loopback() && !host_local {
+                c.net = Some(Net::ProxyUnreachable);
+                c.stage = Some(Stage::ProxyConnect);
+            }
+        }
+    }
     // containerd's resolver says only `<ref>: not found` once every host answered 404 to the
     // manifest request, and its log says `response was http.StatusNotFound`.
     if c.status.is_none()
@@ -430,6 +445,17 @@ pub fn read(line: &str) -> Chain {
     .iter()
     .any(|m| lower_text.contains(m));
     c
+}
+
+/// The address of the last `dial tcp ADDR:PORT` in the text.
+fn dial_address(lower: &str) -> Option<std::net::IpAddr> {
+    let at = lower.rfind("dial tcp ")? + "dial tcp ".len();
+    let addr = lower[at..].split([' ', ',']).next()?.trim_end_matches(':');
+    let (ip, _port) = addr.rsplit_once(':')?;
+    ip.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// The registry of the image reference the client was asked for, as the client names it.
@@ -517,7 +543,10 @@ fn mirror(lower: &str, c: &Chain) -> bool {
     };
     // A request for the image that went to another host than the image's registry: a mirror
     // (containerd's hosts.toml, registries.conf, Docker's registry-mirrors) answered for it.
-    if !matches!(c.stage, Some(Stage::Token | Stage::Blob | Stage::ProxyConnect)) {
+    if !matches!(
+        c.stage,
+        Some(Stage::Token | Stage::Blob | Stage::ProxyConnect)
+    ) {
         if let Some(reference) = reference_registry(lower) {
             if hub_alias(&reference) != hub_alias(host) {
                 return true;
@@ -533,7 +562,10 @@ fn mirror(lower: &str, c: &Chain) -> bool {
         || host.ends_with(".mirror.aliyuncs.com")
         || host.ends_with("nju.edu.cn")
         || host.ends_with(".1panel.live");
-    let hub = matches!(host, "registry-1.docker.io" | "index.docker.io" | "auth.docker.io");
+    let hub = matches!(
+        host,
+        "registry-1.docker.io" | "index.docker.io" | "auth.docker.io"
+    );
     lower.contains("attempting next endpoint for pull")
         && !hub
         && (known || c.url.as_deref().is_some_and(|u| u.contains("/v2/library/")))
@@ -707,6 +739,12 @@ fn stage_from_words(lower: &str) -> Option<Stage> {
 }
 
 fn op_of(lower_text: &str, lower_line: &str) -> Option<Op> {
+    // "may require 'docker login'" is advice in a pull error, not a login.
+    let strip = |s: &str| {
+        s.replace("require 'docker login'", "")
+            .replace("require \"docker login\"", "")
+    };
+    let (lower_text, lower_line) = (strip(lower_text), strip(lower_line));
     let has = |s: &str| lower_text.contains(s) || lower_line.contains(s);
     // `offline_token=true` is what `docker login` adds to its token request.
     if has("login") || has("log in to") || has("logging in") || has("offline_token=true") {

@@ -333,14 +333,29 @@ fn kubelet(c: &Chain, out: &mut Out) {
         return;
     }
     let auth = out.0.iter().any(|r| {
-        r.weight >= Weight::Likely
-            && matches!(
-                r.key,
-                "manifest.unauthorized" | "auth.bad_credentials" | "auth.no_credentials"
-            )
+        matches!(
+            r.key,
+            "manifest.unauthorized"
+                | "manifest.denied"
+                | "manifest.repo_not_found"
+                | "auth.bad_credentials"
+                | "auth.no_credentials"
+        )
     });
-    if auth {
-        out.alt("host.kubernetes_node");
+    if auth && out.0.iter().all(|r| r.key != "host.kubernetes_node") {
+        // The first alternative: in a pod, the pull secret is what to look at next.
+        let at = out
+            .0
+            .iter()
+            .position(|r| r.weight == Weight::Alternative)
+            .unwrap_or(out.0.len());
+        out.0.insert(
+            at,
+            Reading {
+                key: "host.kubernetes_node",
+                weight: Weight::Alternative,
+            },
+        );
     }
 }
 
@@ -468,6 +483,23 @@ mod tests {
         assert_eq!(
             first(
                 "failed to resolve reference \"docker.io/library/ubuntu:18.04\": failed to do request: Head \"https://registry-1.docker.io/v2/library/ubuntu/manifests/18.04\": dial tcp 1.2.3.4:443: connect: connection refused"
+            ),
+            Some("tcp.refused")
+        );
+    }
+
+    #[test]
+    fn a_loopback_dial_for_a_remote_registry_is_a_local_proxy() {
+        assert_eq!(
+            first(
+                "Error response from daemon: Get \"https://registry-1.docker.io/v2/\": writing response to registry-1.docker.io:443: connecting to 127.0.0.1:1081: dial tcp 127.0.0.1:1081: connectex: No connection could be made because the target machine actively refused it."
+            ),
+            Some("proxy.unreachable")
+        );
+        // A registry on loopback dialled on loopback is just down.
+        assert_eq!(
+            first(
+                "Error response from daemon: Get \"https://127.0.0.1:5000/v2/\": dial tcp 127.0.0.1:5000: connect: connection refused"
             ),
             Some("tcp.refused")
         );

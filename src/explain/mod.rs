@@ -276,8 +276,15 @@ pub fn explain(
             .then(a.2.category.cmp(&b.2.category))
             .then(a.1.cmp(&b.1))
     });
+    // Alternatives are worth most as other causes: a second rule of a category already shown
+    // waits until every category has had its first.
+    let mut seen = std::collections::HashSet::new();
+    let (firsts, repeats): (Vec<Finding>, Vec<Finding>) = scored
+        .into_iter()
+        .map(|(_, _, f)| f)
+        .partition(|f| seen.insert(f.category));
     Ok(Explained {
-        findings: scored.into_iter().map(|(_, _, f)| f).collect(),
+        findings: firsts.into_iter().chain(repeats).collect(),
         extracted,
         lines_read,
         unrecognised,
