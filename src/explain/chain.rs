@@ -198,6 +198,9 @@ pub struct Chain {
     pub net: Option<Net>,
     /// The registry is Docker Hub (its hosts, or an image reference without a registry).
     pub docker_hub: bool,
+    /// The image is one of Docker Hub's official ones (`nginx`, `library/nginx`): always
+    /// public, so a refusal means it does not exist.
+    pub official_image: bool,
     /// The failing host is a registry mirror (Docker's fallback wording, or a known mirror).
     pub mirror: bool,
     /// The body of the answer was not a registry's JSON error (HTML, or a shape Docker could
@@ -434,6 +437,8 @@ pub fn read(line: &str) -> Chain {
     }
     c.registry_context = registry_context(&lower_text, &c);
     c.docker_hub = docker_hub(&lower_text, &c);
+    c.official_image = c.docker_hub
+        && denied_name(&lower_text).is_some_and(|n| !n.contains('/') || n.starts_with("library/"));
     c.mirror = mirror(&lower_text, &c);
     c.foreign_body = [
         "error parsing http",
@@ -535,6 +540,14 @@ pub fn asks_registry_api(lower: &str) -> bool {
     })
 }
 
+/// The name in Docker's `pull access denied for NAME, ...`.
+fn denied_name(lower: &str) -> Option<&str> {
+    lower
+        .split("pull access denied for ")
+        .nth(1)
+        .and_then(|rest| rest.split([',', ' ']).next())
+}
+
 /// Known public mirror hosts and the words Docker uses when it leaves a mirror for the next
 /// endpoint. Only pulls use mirrors.
 fn mirror(lower: &str, c: &Chain) -> bool {
@@ -587,14 +600,10 @@ fn docker_hub(lower: &str, c: &Chain) -> bool {
         return true;
     }
     // `pull access denied for nginxx, repository does not exist`: no registry in the name.
-    lower
-        .split("pull access denied for ")
-        .nth(1)
-        .and_then(|rest| rest.split([',', ' ']).next())
-        .is_some_and(|name| {
-            let first = name.split('/').next().unwrap_or_default();
-            !first.contains('.') && !first.contains(':') && first != "localhost"
-        })
+    denied_name(lower).is_some_and(|name| {
+        let first = name.split('/').next().unwrap_or_default();
+        !first.contains('.') && !first.contains(':') && first != "localhost"
+    })
 }
 
 fn read_requests(g: &Grammar, text: &str, c: &mut Chain) {

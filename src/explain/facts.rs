@@ -212,6 +212,19 @@ fn codes(c: &Chain, out: &mut Out) {
         }
         "MANIFEST_INVALID" | "MANIFEST_UNVERIFIED" => out.decided("push.manifest_invalid"),
         "UNSUPPORTED" => out.decided("push.unsupported"),
+        "DENIED"
+            if !pushing(c)
+                && c.docker_hub
+                && c.client == Some(Client::Kubelet)
+                && !c.official_image =>
+        {
+            // A pod pulling a namespaced Docker Hub image that Hub refuses: private (and the pod
+            // has no pull secret for it) as often as missing. An official image is never
+            // private, so there it is the name.
+            out.decided("host.kubernetes_node");
+            out.alt("manifest.repo_not_found");
+            out.alt("manifest.denied");
+        }
         "DENIED" if !pushing(c) && c.docker_hub => {
             // Docker Hub denies a pull of a repository that does not exist rather than say so.
             out.decided("manifest.repo_not_found");
@@ -502,6 +515,26 @@ mod tests {
                 "Error response from daemon: Get \"https://127.0.0.1:5000/v2/\": dial tcp 127.0.0.1:5000: connect: connection refused"
             ),
             Some("tcp.refused")
+        );
+    }
+
+    #[test]
+    fn docker_hub_denies_what_does_not_exist_and_what_is_private_alike() {
+        let line = |name: &str| {
+            format!(
+                "Warning  Failed  2m  kubelet  Failed to pull image \"{name}:1\": rpc error: code = Unknown desc = Error response from daemon: pull access denied for {name}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"
+            )
+        };
+        // An official image is never private: the name is wrong.
+        assert_eq!(first(&line("kubecloud")), Some("manifest.repo_not_found"));
+        // A namespaced one may be private: in a pod, the pull secret comes first.
+        assert_eq!(first(&line("acme/worker")), Some("host.kubernetes_node"));
+        // Outside a pod, Hub's denial is a missing repository first.
+        assert_eq!(
+            first(
+                "Error response from daemon: pull access denied for acme/worker, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"
+            ),
+            Some("manifest.repo_not_found")
         );
     }
 
