@@ -339,29 +339,9 @@ fn fuzz_no_proxy() {
         "localhost,127.0.0.1,*\n10.1.2.3\nsocks5://u:p@p:1080",
         ".corp:443,fd00::/8, ,\nr.corp\nproxy.corp:3128",
     ]);
-    use regdoctor::net::go_proxy;
+    // The same body as the coverage-guided target (`fuzz/`), run here for a bounded time.
     fuzz("no_proxy", &seeds, 200, 20_000, |input| {
-        let text = String::from_utf8_lossy(input);
-        let mut parts = text.splitn(3, '\n');
-        let (no_proxy, host, proxy) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or("r.example"),
-            parts.next().unwrap_or("http://p:3128"),
-        );
-        let env = go_proxy::ProxyEnv {
-            http_proxy: Some(proxy.to_string()),
-            https_proxy: Some(proxy.to_string()),
-            no_proxy: Some(no_proxy.to_string()),
-            cgi: false,
-        };
-        for scheme in ["https", "http"] {
-            if let Ok(url) = url::Url::parse(&format!("{scheme}://{host}/v2/")) {
-                let _ = go_proxy::decide(&env, &url);
-            }
-        }
-        let _ = go_proxy::curl_no_proxy_matches(no_proxy, host);
-        let _ = go_proxy::suggested_no_proxy_entry(host);
-        let _ = go_proxy::suggested_no_proxy_domain(host);
+        regdoctor::fuzzing::run("no_proxy", input)
     });
 }
 
