@@ -430,7 +430,10 @@ pub fn read(line: &str) -> Chain {
     if c.status.is_none()
         && (lower_text.contains("http.statusnotfound")
             || (lower_text.contains("failed to resolve reference")
-                && lower_text.trim_end().ends_with(": not found")))
+                && (lower_text.trim_end().ends_with(": not found")
+                    || lower_text.contains(": not found\"")
+                    || lower_text.contains(": not found ")
+                    || lower_text.contains(": not found\\\""))))
     {
         c.status = Some(404);
         c.stage.get_or_insert(Stage::Manifest);

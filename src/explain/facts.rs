@@ -519,6 +519,16 @@ mod tests {
     }
 
     #[test]
+    fn containerd_not_found_inside_a_kubelet_log_line() {
+        let r = readings(&read(
+            "E1207 10:00:00.000000 1234 log.go:32] \"PullImage from image service failed\" err=\"rpc error: code = NotFound desc = failed to pull and unpack image \\\"r.example/a/b:1\\\": failed to resolve reference \\\"r.example/a/b:1\\\": r.example/a/b:1: not found\" image=\"r.example/a/b:1\"",
+        ));
+        let keys: Vec<_> = r.iter().map(|r| r.key).collect();
+        assert_eq!(keys[0], "manifest.tag_not_found", "{keys:?}");
+        assert!(keys.contains(&"manifest.repo_not_found"), "{keys:?}");
+    }
+
+    #[test]
     fn docker_hub_denies_what_does_not_exist_and_what_is_private_alike() {
         let line = |name: &str| {
             format!(
