@@ -271,10 +271,12 @@ fn text_facts(extracted: &BTreeMap<String, String>) -> Facts {
         });
     Facts {
         product: product.map(str::to_string),
+        // The fixes name the client family: the daemon's own log lines are Docker's.
         client: extracted
             .get("client")
-            .filter(|c| facts::CLIENTS.contains(&c.as_str()))
-            .cloned(),
+            .map(|c| if c == "dockerd" { "docker" } else { c.as_str() })
+            .filter(|c| facts::CLIENTS.contains(c))
+            .map(str::to_string),
         host: registry
             .and_then(facts::host_class_of_name)
             .map(str::to_string),

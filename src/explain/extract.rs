@@ -1,5 +1,7 @@
-//! What a pasted error tells besides its cause: which registry, repository, tag, token realm,
-//! HTTP status and client. Shown to the user and used to fill the fixes' placeholders.
+//! What a pasted error tells besides its cause: which registry, repository, tag and token realm.
+//! Shown to the user and used to fill the fixes' placeholders. The client, the HTTP status and
+//! a looked-up host come from the reader of error chains (`chain_facts`), which reads them in
+//! more shapes; this module only adds what the chain does not keep.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -15,13 +17,10 @@ pub struct Extractor {
 
 struct Patterns {
     v2_url: Regex,
-    lookup: Regex,
     image: Regex,
     realm: Regex,
     scope: Regex,
-    status: Regex,
     timestamp: Regex,
-    clients: Vec<(Regex, &'static str)>,
 }
 
 fn patterns() -> Option<&'static Patterns> {
@@ -30,24 +29,12 @@ fn patterns() -> Option<&'static Patterns> {
         // Classes are spelled in ASCII ([A-Za-z0-9_], not \w): a Unicode `\w{0,127}` alone cost
         // ~50 ms to build, more than everything else at start-up.
         let re = |s: &str| Regex::new(s).ok();
-        let clients: &[(&str, &str)] = &[
-            (r"(?i)Failed to pull image|ErrImagePull|ImagePullBackOff|kubelet", "kubelet"),
-            (r"(?i)\bfailed to solve\b|\bbuildkit\b|\bbuildx\b", "buildkit"),
-            (r"(?i)\bctr: |\bcrictl\b|containerd", "containerd"),
-            (r"(?i)\bskopeo\b", "skopeo"),
-            (r"(?i)\bpodman\b|\bbuildah\b|initializing source|trying to reuse blob", "podman"),
-            (r"(?i)Error response from daemon", "docker"),
-            (r"(?i)\bdocker\b", "docker"),
-        ];
         Some(Patterns {
             v2_url: re(r#"(?i)https?://([a-z0-9.\-]+(?::\d{1,5})?|\[[0-9a-f:]+\](?::\d{1,5})?)/v[12]/([a-z0-9._/\-]*?)(?:/(?:manifests|blobs|tags)/([^\s"'/?]+))?(?:[\s"'?]|$)"#)?,
-            lookup: re(r"(?i)\blookup ([a-z0-9.\-]+\.[a-z]{2,})(?: on [0-9.:\[\]a-f]+)?: ")?,
             image: re(r#"(?i)(?:pull(?:ing)? (?:access denied for|image)|failed to resolve reference|image|reference|repository)\s*[:=]?\s*"?([a-z0-9.\-]+(?::\d{1,5})?/[a-z0-9._/\-]+(?::[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127})?(?:@sha256:[a-f0-9]{64})?)"?"#)?,
             realm: re(r#"(?i)(https?://[^\s"'?/]+[^\s"'?]*)\?[^\s"']*(?:scope|service)=[^\s"']*"#)?,
             scope: re(r"repository:([a-z0-9._/\-]+(?::\d+)?[a-z0-9._/\-]*):([a-z*,]+)")?,
-            status: re(r"(?i)(?:status(?: code)?:? |\bHTTP/[\d.]+ |failed with status: )(\d{3})\b|\b(\d{3}) (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Request Entity Too Large|Proxy Authentication Required)")?,
             timestamp: re(r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+Z?\]?|\d{2}:\d{2}:\d{2}(?:\.\d+)?|#\d+ [\d.]+)\s*")?,
-            clients: clients.iter().filter_map(|(r, n)| Regex::new(r).ok().map(|r| (r, *n))).collect(),
         })
     })
     .as_ref()
@@ -85,9 +72,6 @@ impl Extractor {
                 put("tag", tag.as_str());
             }
         }
-        if let Some(c) = p.lookup.captures(line) {
-            put("registry", &c[1].to_ascii_lowercase());
-        }
         if let Some(c) = p.image.captures(line) {
             if let Ok(t) = target::parse_target(&c[1]) {
                 put("registry", &t.registry.host_port());
@@ -103,16 +87,6 @@ impl Extractor {
         if let Some(c) = p.scope.captures(line) {
             put("scope", &c[0]);
             put("repository", &c[1]);
-        }
-        if let Some(c) = p.status.captures(line) {
-            if let Some(m) = c.get(1).or_else(|| c.get(2)) {
-                put("http_status", m.as_str());
-            }
-        }
-        if !self.found.contains_key("client") {
-            if let Some((_, name)) = p.clients.iter().find(|(re, _)| re.is_match(line)) {
-                self.found.insert("client".into(), (*name).into());
-            }
         }
     }
 
@@ -209,6 +183,7 @@ mod tests {
     fn scan(lines: &[&str]) -> BTreeMap<String, String> {
         let mut e = Extractor::default();
         for l in lines {
+            e.chain(&crate::explain::chain::read(l));
             e.scan(l);
         }
         e.finish()
