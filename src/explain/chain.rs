@@ -232,7 +232,6 @@ struct Grammar {
     lower_code: Regex,
     upper_code: Regex,
     json_code: Regex,
-    logfmt_msg: Regex,
 }
 
 fn grammar() -> Option<&'static Grammar> {
@@ -291,7 +290,6 @@ fn grammar() -> Option<&'static Grammar> {
                 r"\b(UNAUTHORIZED|DENIED|NAME_UNKNOWN|NAME_INVALID|MANIFEST_UNKNOWN|MANIFEST_INVALID|MANIFEST_UNVERIFIED|MANIFEST_BLOB_UNKNOWN|BLOB_UNKNOWN|BLOB_UPLOAD_UNKNOWN|BLOB_UPLOAD_INVALID|TAG_INVALID|SIZE_INVALID|DIGEST_INVALID|TOOMANYREQUESTS|UNSUPPORTED)\b",
             )?,
             json_code: re(r#"\\?"code\\?"\s*:\s*\\?"([A-Za-z_]+)\\?""#)?,
-            logfmt_msg: re(r#"\bmsg="((?:[^"\\]|\\.)*)"?"#)?,
         })
     })
     .as_ref()
@@ -346,25 +344,28 @@ pub fn next_trigger(block: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// Read one line (or a logical line rebuilt from a wrapped paste).
+/// A logrus line quotes its message and escapes the quotes inside it (`msg="logging into
+/// \"host\": ..."`); phrases and the reader are written for the plain text.
+pub fn unescape_logfmt<'a>(line: &'a str, buf: &'a mut String) -> &'a str {
+    if !line.contains("\\\"") {
+        return line;
+    }
+    buf.clear();
+    buf.push_str(&line.replace("\\\"", "\""));
+    buf.as_str()
+}
+
+/// Read one line (or a logical line rebuilt from a wrapped paste), logrus quotes unescaped.
 pub fn read(line: &str) -> Chain {
     let Some(g) = grammar() else {
         return Chain::default();
     };
     let mut c = Chain::default();
-    let lower = line.to_ascii_lowercase();
-    c.client = client_of(&lower, line);
-    // logrus text lines (`level=error msg="..."`) quote the message: read its inside, with
-    // `\"` unescaped, so that quoted URLs look as they do elsewhere.
-    let unescaped;
-    let text: &str = match g.logfmt_msg.captures(line.as_bytes()) {
-        Some(m) if contains(&m[1], b"://") || contains(&m[1], b": ") => {
-            unescaped = String::from_utf8_lossy(&m[1]).replace("\\\"", "\"");
-            &unescaped
-        }
-        _ => line,
-    };
-    let lower_text = text.to_ascii_lowercase();
+    // logrus lines (`level=error msg="..."`) come with their quotes already unescaped by the
+    // caller (`unescape_logfmt`), so quoted URLs look as they do elsewhere.
+    let text = line;
+    let lower_text = line.to_ascii_lowercase();
+    c.client = client_of(&lower_text, line);
 
     read_requests(g, text, &mut c);
     if c.host.is_none() {
@@ -387,7 +388,7 @@ pub fn read(line: &str) -> Chain {
         c.registry = c.host.clone();
         c.stage = Some(Stage::Token);
     }
-    c.op = op_of(&lower_text, &lower);
+    c.op = op_of(&lower_text);
     c.net = net_of(&lower_text);
     if c.net.is_none() {
         if let Some(m) = g.reason_only.captures(text.as_bytes()) {
@@ -432,8 +433,7 @@ pub fn read(line: &str) -> Chain {
             || (lower_text.contains("failed to resolve reference")
                 && (lower_text.trim_end().ends_with(": not found")
                     || lower_text.contains(": not found\"")
-                    || lower_text.contains(": not found ")
-                    || lower_text.contains(": not found\\\""))))
+                    || lower_text.contains(": not found "))))
     {
         c.status = Some(404);
         c.stage.get_or_insert(Stage::Manifest);
@@ -652,10 +652,6 @@ fn utf8(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 fn host_port(host: &str, port: Option<u16>) -> String {
     match port {
         Some(p) => format!("{}:{p}", host.to_ascii_lowercase()),
@@ -750,14 +746,12 @@ fn stage_from_words(lower: &str) -> Option<Stage> {
     }
 }
 
-fn op_of(lower_text: &str, lower_line: &str) -> Option<Op> {
+fn op_of(lower: &str) -> Option<Op> {
     // "may require 'docker login'" is advice in a pull error, not a login.
-    let strip = |s: &str| {
-        s.replace("require 'docker login'", "")
-            .replace("require \"docker login\"", "")
-    };
-    let (lower_text, lower_line) = (strip(lower_text), strip(lower_line));
-    let has = |s: &str| lower_text.contains(s) || lower_line.contains(s);
+    let lower = lower
+        .replace("require 'docker login'", "")
+        .replace("require \"docker login\"", "");
+    let has = |s: &str| lower.contains(s);
     // `offline_token=true` is what `docker login` adds to its token request.
     if has("login") || has("log in to") || has("logging in") || has("offline_token=true") {
         Some(Op::Login)
@@ -1147,9 +1141,11 @@ mod tests {
 
     #[test]
     fn logfmt_message_is_read_inside_its_quotes() {
-        let c = read(
+        let mut buf = String::new();
+        let c = read(unescape_logfmt(
             r#"time="2024-01-01T09:16:23+08:00" level=info msg="Attempting next endpoint for pull after error: Get \"https://m.example/v2/\": dial tcp 1.2.3.4:443: i/o timeout""#,
-        );
+            &mut buf,
+        ));
         assert_eq!(c.stage, Some(Stage::Ping));
         assert_eq!(c.host.as_deref(), Some("m.example"));
         assert_eq!(c.net, Some(Net::Timeout));

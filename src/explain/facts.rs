@@ -375,7 +375,12 @@ fn kubelet(c: &Chain, out: &mut Out) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explain::chain::read;
+
+    /// As explain reads a line: logrus quotes unescaped first.
+    fn read(line: &str) -> crate::explain::chain::Chain {
+        let mut buf = String::new();
+        crate::explain::chain::read(crate::explain::chain::unescape_logfmt(line, &mut buf))
+    }
 
     fn first(line: &str) -> Option<&'static str> {
         readings(&read(line)).first().map(|r| r.key)

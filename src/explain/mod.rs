@@ -84,22 +84,12 @@ pub fn explain(
     // colour code makes a line a candidate too).
     let mut on_line = |line_no: u64, raw_line: &str, whole: bool| {
         let triggered = whole || chain::next_trigger(raw_line.as_bytes(), 0).is_some();
-        let line = raw_line;
-        // logrus quotes its message and escapes the quotes inside (`msg="logging into
-        // \"host\": ..."`); phrases are written for the plain text.
-        let line = if line.contains("\\\"") {
-            unescaped.clear();
-            unescaped.push_str(&line.replace("\\\"", "\""));
-            unescaped.as_str()
-        } else {
-            line
-        };
+        let line = chain::unescape_logfmt(raw_line, &mut unescaped);
         matcher.match_line(line, &mut matched);
         if matched.is_empty() && !triggered {
             return;
         }
-        // The reader of error chains takes logrus lines apart itself.
-        let read = chain::read(raw_line);
+        let read = chain::read(line);
         let lower = line.to_ascii_lowercase();
         // curl is how people test a registry by hand: once the text has asked a registry's
         // API (`curl https://host/v2/`), curl's own errors are about that registry.
