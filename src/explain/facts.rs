@@ -61,7 +61,9 @@ impl Out {
 /// nothing about a registry failure.
 pub fn readings(c: &Chain) -> Vec<Reading> {
     let mut out = Out(Vec::new());
-    if !c.registry_context && !proxy_or_dns_about_registry(c) {
+    // A proxy refusing a tunnel is about the registry it was asked for; other tools' lines
+    // never get this far (explain drops them first).
+    if !c.registry_context && c.stage != Some(Stage::ProxyConnect) {
         return out.0;
     }
     if c.mirror && c.has_failure() {
@@ -84,12 +86,6 @@ pub fn readings(c: &Chain) -> Vec<Reading> {
     let mut v = out.0;
     v.sort_by_key(|r| std::cmp::Reverse(r.weight));
     v
-}
-
-/// A proxy or DNS failure is about a registry when it is on a registry request; the words of
-/// other tools never get here (their lines have no registry context).
-fn proxy_or_dns_about_registry(c: &Chain) -> bool {
-    c.stage.is_some() && c.net.is_some()
 }
 
 fn network(c: &Chain, net: Net, out: &mut Out) {
